@@ -1,0 +1,3 @@
+from prima_core.cli import main
+
+raise SystemExit(main())
