@@ -1,4 +1,4 @@
-"""Start Prima Viewer: python main.py [STUDY] [--demo] [--analyze] [--select NAME] [--method M] [--screenshot PNG]."""
+"""Start Prima Viewer: ``python main.py [STUDY] [--demo] [--screenshot PNG] ...`` (``--help`` lists all)."""
 
 from app.main import main
 

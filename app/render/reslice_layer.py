@@ -1,0 +1,109 @@
+"""A volume resliced onto a view's plane through its own affine, and the image actor that shows it."""
+
+from __future__ import annotations
+
+import numpy as np
+from vtkmodules.vtkCommonCore import vtkLookupTable
+from vtkmodules.vtkCommonMath import vtkMatrix4x4
+from vtkmodules.vtkImagingCore import vtkImageMapToColors, vtkImageReslice
+from vtkmodules.vtkRenderingCore import vtkImageActor
+
+from app.render.vtk_image import image_pixels, index_space_image, to_vtk_matrix
+from prima_core.geometry import PlaneGrid, reslice_matrix
+from prima_core.io.volume import Volume
+
+
+class ResliceLayer:
+    """``vtkImageReslice`` fed with index-space voxels; its axes = inverse affine @ plane matrix.
+
+    Moving through slices or dragging the crosshair only rewrites the 16 numbers of the reslice
+    axes, never the pipeline. ``set_fast(True)`` switches to nearest-neighbour sampling while the
+    reader drags.
+    """
+
+    def __init__(self) -> None:
+        self.volume: Volume | None = None
+        self.grid: PlaneGrid | None = None
+        self._axes = vtkMatrix4x4()
+        self.reslice = vtkImageReslice()
+        self.reslice.SetOutputDimensionality(2)
+        self.reslice.SetResliceAxes(self._axes)
+        self.reslice.SetInterpolationModeToLinear()
+        self.reslice.AutoCropOutputOff()
+        self._fast = False
+
+    @property
+    def output_port(self):
+        return self.reslice.GetOutputPort()
+
+    def set_volume(self, volume: Volume | None, *, background: float = 0.0) -> None:
+        self.volume = volume
+        if volume is not None:
+            self.reslice.SetInputData(index_space_image(volume))
+            self.reslice.SetBackgroundLevel(background)
+
+    def set_grid(self, grid: PlaneGrid) -> None:
+        self.grid = grid
+        self.reslice.SetOutputOrigin(grid.origin_uv[0], grid.origin_uv[1], 0.0)
+        self.reslice.SetOutputSpacing(grid.spacing, grid.spacing, 1.0)
+        self.reslice.SetOutputExtent(0, grid.size[0] - 1, 0, grid.size[1] - 1, 0, 0)
+
+    def set_plane(self, plane_matrix: np.ndarray) -> None:
+        if self.volume is not None:
+            to_vtk_matrix(reslice_matrix(self.volume.affine, plane_matrix), self._axes)
+            self.reslice.Modified()
+
+    def set_fast(self, fast: bool) -> None:
+        if fast != self._fast:
+            self._fast = fast
+            if fast:
+                self.reslice.SetInterpolationModeToNearestNeighbor()
+            else:
+                self.reslice.SetInterpolationModeToLinear()
+
+    def pixels(self) -> np.ndarray:
+        """The resliced plane as ``(rows, cols)``, row 0 at the bottom of the view."""
+        self.reslice.Update()
+        return image_pixels(self.reslice.GetOutput())
+
+
+def grey_actor(layer: ResliceLayer) -> vtkImageActor:
+    """A greyscale image actor whose window/level is set on its property."""
+    actor = vtkImageActor()
+    actor.GetMapper().SetInputConnection(layer.output_port)
+    actor.GetProperty().SetInterpolationTypeToLinear()
+    actor.SetPickable(False)
+    return actor
+
+
+class OverlayLayer:
+    """A colour-mapped, thresholded volume (e.g. a saliency map) on the same plane grid."""
+
+    def __init__(self) -> None:
+        self.layer = ResliceLayer()
+        self.table = vtkLookupTable()
+        self.colors = vtkImageMapToColors()
+        self.colors.SetLookupTable(self.table)
+        self.colors.SetOutputFormatToRGBA()
+        self.colors.SetInputConnection(self.layer.output_port)
+        self.actor = vtkImageActor()
+        self.actor.GetMapper().SetInputConnection(self.colors.GetOutputPort())
+        self.actor.SetPickable(False)
+        self.actor.SetVisibility(False)
+
+    def set_volume(self, volume: Volume | None, *, table: vtkLookupTable | None = None) -> None:
+        """Show ``volume`` through ``table`` (values below its range are transparent), or hide."""
+        if volume is None or table is None:
+            self.layer.volume = None
+            self.actor.SetVisibility(False)
+            return
+        low, _high = table.GetTableRange()
+        self.layer.set_volume(volume, background=low - 1.0)
+        self.table.DeepCopy(table)
+        self.table.SetUseBelowRangeColor(True)
+        self.table.SetBelowRangeColor(0, 0, 0, 0)
+        self.colors.SetLookupTable(self.table)
+        self.actor.SetVisibility(True)
+
+    def set_opacity(self, opacity: float) -> None:
+        self.actor.GetProperty().SetOpacity(opacity)

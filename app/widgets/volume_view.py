@@ -1,0 +1,114 @@
+"""The 3D view: the three current slices in patient space (or a volume rendering), rotatable."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
+from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
+from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget
+
+from app.render.volume_scene import VolumeMode, VolumeScene, orientation_cube
+from app.state import ViewerState, ViewName, connect_handlers, disconnect_handlers
+from app.widgets.render_scheduler import RenderScheduler
+from app.widgets.slice_view import SliceView
+from app.widgets.view_header import ViewHeader
+from app.widgets.vtk_canvas import VtkCanvas
+
+
+class VolumeView(QWidget):
+    name = ViewName.VOLUME
+
+    def __init__(
+        self, state: ViewerState, *, scheduler: RenderScheduler, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.scheduler = scheduler
+        self.scene = VolumeScene()
+        self.header = ViewHeader(ViewName.VOLUME, state=state, parent=self)
+        self.header.series_chooser.hide()
+        self.mode_chooser = QComboBox()
+        self.mode_chooser.addItem("Slices in 3D", VolumeMode.PLANES.value)
+        self.mode_chooser.addItem("Volume rendering", VolumeMode.VOLUME.value)
+        self.mode_chooser.setToolTip("What the 3D view draws (V toggles)")
+        self.mode_chooser.currentIndexChanged.connect(
+            lambda _i: self.set_mode(self.mode_chooser.currentData())
+        )
+        self.header.layout().insertWidget(1, self.mode_chooser)
+        self.canvas = VtkCanvas(self, forward_to_vtk=True)
+        self.canvas.GetRenderWindow().AddRenderer(self.scene.renderer)
+        self.canvas.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+        self.canvas.Initialize()
+        self.canvas.pressed.connect(lambda _e: state.set_active_view(ViewName.VOLUME))
+        self.marker = vtkOrientationMarkerWidget()
+        self.marker.SetOrientationMarker(orientation_cube())
+        self.marker.SetInteractor(self.canvas._Iren)
+        self.marker.SetViewport(0.0, 0.0, 0.16, 0.16)
+        self.marker.SetEnabled(True)
+        self.marker.InteractiveOff()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.canvas, 1)
+        self.slice_views: dict[str, SliceView] = {}
+        self._camera_placed = False
+        self._connections = connect_handlers(state, self)
+
+    def attach(self, views: list[SliceView]) -> None:
+        """Show the slices of these 2D views; they say when their plane changes."""
+        for view in views:
+            self.slice_views[view.name.value] = view
+            self.scene.add_plane(view.name.value, view.scene.base.output_port)
+            view.plane_changed.connect(self.refresh)
+
+    def refresh(self) -> None:
+        """Copy the 2D views' planes and windows into the scene."""
+        for name, view in self.slice_views.items():
+            shown = view.display is not None and view.frame is not None
+            matrix = view.frame.plane_matrix(view.depth) if shown else None
+            window = self.state.window_levels.get(view.display.uid) if shown else None
+            self.scene.update_plane(name, plane_matrix=matrix, window=window)
+        lead = self.slice_views.get(ViewName.AXIAL.value)
+        display = lead.display if lead else None
+        self.scene.set_volume(display.volume if display else None)
+        if display is not None:
+            window = self.state.window_levels.get(display.uid, display.presets[0].window)
+            if self.scene.mode == VolumeMode.VOLUME:
+                self.scene.set_transfer(window)
+            if not self._camera_placed:
+                self.reset_camera()
+        self.request_render()
+
+    def set_mode(self, mode: VolumeMode | str) -> None:
+        mode = VolumeMode(mode)
+        self.scene.set_mode(mode)
+        index = self.mode_chooser.findData(mode.value)
+        if index != self.mode_chooser.currentIndex():
+            self.mode_chooser.blockSignals(True)
+            self.mode_chooser.setCurrentIndex(index)
+            self.mode_chooser.blockSignals(False)
+        self.refresh()
+
+    def toggle_mode(self) -> None:
+        self.set_mode(VolumeMode.VOLUME if self.scene.mode == VolumeMode.PLANES else VolumeMode.PLANES)
+
+    def reset_camera(self) -> None:
+        self.scene.reset_camera()
+        self._camera_placed = self.scene.volume is not None
+        self.request_render()
+
+    def request_render(self) -> None:
+        self.scheduler.request(self.canvas)
+
+    def _on_window_level_changed(self, uid: str, window) -> None:
+        self.refresh()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        disconnect_handlers(self._connections)
+        self.header.shutdown()
+        self.marker.SetEnabled(False)
+        self.canvas.close_render_window()
