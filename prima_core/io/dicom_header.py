@@ -7,48 +7,26 @@ protect memory (absurd sizes, truncated pixel data) run here, before anything is
 from __future__ import annotations
 
 import hashlib
-import os
-import struct
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import pydicom
-from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.multival import MultiValue
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
-from prima_core.io.frames import FrameInfo, classic_frames, enhanced_frames, number, numbers
+from prima_core.io.dicom_parse import PIXEL_TAGS, Parsed, Rejected, parse, pixel_element, sop_class, sop_name
+from prima_core.io.dicom_parse import transfer_syntax as find_transfer_syntax
+from prima_core.io.dicom_text import SeriesText, series_text
+from prima_core.io.frames import FrameInfo, classic_frames, enhanced_frames
 from prima_core.io.private_tags import classic_diffusion
+from prima_core.io.raw_values import first_float, strings
 
 MAX_IMAGE_BYTES = 2 * 1024**3  # per file and per series: refuse before allocating more
-_PIXEL_TAGS = {0x7FE00010: "PixelData", 0x7FE00008: "FloatPixelData", 0x7FE00009: "DoubleFloatPixelData"}
 _NATIVE_LE = {ExplicitVRLittleEndian, ImplicitVRLittleEndian}
-TEXT_KEYWORDS = (
-    "PatientName",
-    "PatientID",
-    "PatientSex",
-    "PatientAge",
-    "StudyDate",
-    "StudyDescription",
-    "AccessionNumber",
-    "SeriesDescription",
-    "ProtocolName",
-    "Modality",
-    "SequenceName",
-    "ScanningSequence",
-    "SequenceVariant",
-    "ContrastBolusAgent",
-    "FrameOfReferenceUID",
-)
-
-
-class Rejected(Exception):
-    """This file cannot be used; the message says why in one line."""
+_DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+_ENHANCED_TAGS = (0x52009229, 0x52009230)  # Shared / PerFrame FunctionalGroupsSequence
 
 
 @dataclass
@@ -71,10 +49,17 @@ class FileHeader:
     photometric: str
     series_number: int | None
     image_type: tuple[str, ...]
-    text: dict[str, str]
-    timing: dict[str, float | None]  # RepetitionTime, EchoTime, InversionTime (ms)
+    series_text: SeriesText  # shared by the files of one series
     pixel_offset: int | None  # start of native little-endian PixelData value, when known
     frames: list[FrameInfo] = field(default_factory=list)
+
+    @property
+    def text(self) -> dict[str, str]:
+        return self.series_text.text
+
+    @property
+    def timing(self) -> dict[str, float | None]:
+        return self.series_text.timing
 
     @property
     def frame_bytes(self) -> int:
@@ -85,140 +70,41 @@ class FileHeader:
         return "LOCALIZER" in self.image_type
 
 
-def _looks_like_raw_dicom(path: Path) -> bool:
-    """A file without the DICM preamble that still starts like a DICOM data set (group 0002 or 0008)."""
-    with open(path, "rb") as fp:
-        head = fp.read(8)
-    if len(head) < 8:
-        return False
-    group_le, group_be = struct.unpack("<H", head[:2])[0], struct.unpack(">H", head[:2])[0]
-    return group_le in (0x0002, 0x0008) or group_be in (0x0002, 0x0008)
+@lru_cache(maxsize=64)
+def _decoder_problem(ts: str) -> str | None:
+    try:
+        decoder = get_decoder(UID(ts))
+    except NotImplementedError:
+        return f"unknown transfer syntax {ts}"
+    if not decoder.is_available:
+        return f"cannot decode transfer syntax {UID(ts).name}: no decoder installed"
+    return None
 
 
-@dataclass
-class _Parsed:
-    ds: Dataset
-    stop: int  # file offset where header reading stopped: the pixel element, if any
-    head: bytes  # the 12 bytes found there
-    size: int  # file size in bytes
+def _int(ds: Dataset, tag: int, default: int) -> int:
+    value = first_float(ds, tag)
+    return int(value) if value is not None else default
 
 
-def _parse(path: Path) -> _Parsed:
-    """Read the header data set and peek at the element that follows it."""
-    with open(path, "rb") as fp, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        size = os.fstat(fp.fileno()).st_size
-        if size == 0:
-            raise Rejected("empty file")
-        try:
-            try:
-                ds = pydicom.dcmread(fp, stop_before_pixels=True)
-            except InvalidDicomError:
-                if not _looks_like_raw_dicom(path):
-                    raise Rejected("not a DICOM file") from None
-                fp.seek(0)
-                ds = pydicom.dcmread(fp, stop_before_pixels=True, force=True)
-        except Rejected:
-            raise
-        except Exception as exc:  # pydicom raises many types on corrupt headers
-            raise Rejected(f"unreadable DICOM header ({type(exc).__name__}: {exc})") from None
-        stop = fp.tell()
-        head = fp.read(12)
-    if any("End of file" in str(w.message) or "EOF" in str(w.message) for w in caught) or _cut_short(
-        ds, head
-    ):
-        raise Rejected("truncated DICOM file (the header ends early)")
-    return _Parsed(ds, stop, head, size)
+def _int_or_none(ds: Dataset, tag: int) -> int | None:
+    value = first_float(ds, tag)
+    return int(value) if value is not None else None
 
 
-def _cut_short(ds: Dataset, head: bytes) -> bool:
-    """pydicom stops quietly at a file's end; spot an element cut in two or a missing data set."""
-    if 0 < len(head) < 8 or len(ds) == 0:
-        return True
-    last = ds.get_item(max(ds.keys()))
-    return (
-        isinstance(last, RawDataElement) and isinstance(last.value, bytes) and len(last.value) < last.length
-    )
-
-
-def _pixel_element(parsed: _Parsed, ts: UID) -> tuple[int, int | None]:
-    """(tag, start of the value) of the pixel element found where header reading stopped.
-
-    The start is None for encapsulated (compressed) data and for deflated files, whose
-    stream positions say nothing about the file. Raises ``Rejected`` when there is no pixel
-    element or its declared length runs past the end of the file.
-    """
-    ds, offset, head = parsed.ds, parsed.stop, parsed.head
-    if ts.is_deflated:
-        return 0x7FE00010, None
-    implicit, little = ds.original_encoding
-    if implicit is None:
-        implicit, little = False, True
-    endian = "<" if little else ">"
-    if len(head) < 8:
-        raise Rejected(f"no pixel data ({_sop_name(ds)})")
-    group, elem = struct.unpack(endian + "HH", head[:4])
-    tag = group << 16 | elem
-    if tag not in _PIXEL_TAGS:
-        raise Rejected(f"no pixel data ({_sop_name(ds)})")
-    if implicit:
-        length, value_start = struct.unpack(endian + "I", head[4:8])[0], offset + 8
-    elif head[4:6] in (b"OB", b"OW", b"OF", b"OD", b"UN", b"OL", b"OV") and len(head) == 12:
-        length, value_start = struct.unpack(endian + "I", head[8:12])[0], offset + 12
-    else:
-        length, value_start = struct.unpack(endian + "H", head[6:8])[0], offset + 8
-    if length == 0xFFFFFFFF:
-        return tag, None
-    available = parsed.size - value_start
-    if length > available:
-        raise Rejected(f"truncated DICOM file: pixel data needs {length} bytes, only {available} present")
-    if tag == 0x7FE00010 and length < _native_bytes(ds):
-        raise Rejected(f"pixel data holds {length} bytes, fewer than the image size declares")
-    return tag, value_start
-
-
-def _native_bytes(ds: Dataset) -> int:
-    """Bytes an uncompressed PixelData value needs for the declared size."""
-    rows, cols = int(number(ds.get("Rows")) or 0), int(number(ds.get("Columns")) or 0)
-    frames = int(number(ds.get("NumberOfFrames")) or 1)
-    samples = int(number(ds.get("SamplesPerPixel")) or 1)
-    return rows * cols * frames * samples * (int(number(ds.get("BitsAllocated")) or 8) // 8)
-
-
-def _sop_class(ds: Dataset) -> str:
-    sop = ds.get("SOPClassUID")
-    meta = getattr(ds, "file_meta", None)
-    if not sop and meta is not None:
-        sop = meta.get("MediaStorageSOPClassUID")
-    return str(sop or "")
-
-
-def _sop_name(ds: Dataset) -> str:
-    sop = _sop_class(ds)
-    return UID(sop).name if sop else "unknown SOP class"
-
-
-def _transfer_syntax(ds: Dataset) -> UID:
-    meta = getattr(ds, "file_meta", None)
-    ts = meta.get("TransferSyntaxUID") if meta is not None else None
-    if ts:
-        return UID(str(ts))
-    implicit, little = ds.original_encoding
-    if implicit:
-        return ImplicitVRLittleEndian
-    return ExplicitVRLittleEndian if little in (True, None) else UID("1.2.840.10008.1.2.2")
+def _text1(ds: Dataset, tag: int, default: str = "") -> str:
+    values = strings(ds, tag)
+    return values[0] if values else default
 
 
 def _check_image(ds: Dataset, ts: UID) -> tuple[int, int, int, int]:
-    rows, cols = int(number(ds.get("Rows")) or 0), int(number(ds.get("Columns")) or 0)
-    frames = int(number(ds.get("NumberOfFrames")) or 1)
-    bits = int(number(ds.get("BitsAllocated")) or 0)
+    rows, cols = _int(ds, 0x00280010, 0), _int(ds, 0x00280011, 0)
+    frames, bits = _int(ds, 0x00280008, 1), _int(ds, 0x00280100, 0)
     if rows <= 0 or cols <= 0:
         raise Rejected("no image size (Rows/Columns missing or zero)")
     if frames <= 0:
         raise Rejected(f"invalid NumberOfFrames {frames}")
-    samples = int(number(ds.get("SamplesPerPixel")) or 1)
-    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+    samples = _int(ds, 0x00280002, 1)
+    photometric = _text1(ds, 0x00280004, "MONOCHROME2").upper()
     total = rows * cols * frames * samples * max(bits, 8) // 8
     if total > MAX_IMAGE_BYTES:
         raise Rejected(
@@ -229,72 +115,67 @@ def _check_image(ds: Dataset, ts: UID) -> tuple[int, int, int, int]:
         raise Rejected(f"colour image ({photometric}, {samples} samples per pixel): not a grayscale volume")
     if bits not in (8, 16, 32):
         raise Rejected(f"unsupported Bits Allocated {bits} (8, 16 or 32 are read)")
-    try:
-        decoder = get_decoder(ts)
-    except NotImplementedError:
-        raise Rejected(f"unknown transfer syntax {ts}") from None
-    if not decoder.is_available:
-        raise Rejected(f"cannot decode transfer syntax {ts.name}: no decoder installed")
+    problem = _decoder_problem(str(ts))
+    if problem:
+        raise Rejected(problem)
     return rows, cols, frames, bits
 
 
-def _text(ds: Dataset) -> dict[str, str]:
-    out = {}
-    for keyword in TEXT_KEYWORDS:
-        value = ds.get(keyword)
-        if value is None:
-            continue
-        text = "\\".join(str(v) for v in value) if isinstance(value, MultiValue | list) else str(value)
-        out[keyword] = text.strip()
-    return out
+def read_header(path: Path, display: str, *, series_cache: dict[str, SeriesText] | None = None) -> FileHeader:
+    """Read ``path``'s header and check it can be stacked; raise ``Rejected`` with the reason if not.
 
-
-def read_header(path: Path, display: str) -> FileHeader:
-    """Read ``path``'s header and check it can be stacked; raise ``Rejected`` with the reason if not."""
+    ``series_cache`` (SeriesInstanceUID -> SeriesText) lets the files of one series share
+    the descriptive text read from the first of them.
+    """
     try:
-        parsed = _parse(path)
+        parsed = parse(path)
     except OSError as exc:
         raise Rejected(f"cannot read the file ({exc.strerror or exc})") from None
     ds = parsed.ds
-    if _sop_class(ds) == "1.2.840.10008.1.3.10":
+    if sop_class(ds) == _DICOMDIR_SOP_CLASS:
         raise Rejected("DICOMDIR index (lists files, holds no image)")
-    if "Rows" not in ds:
-        raise Rejected(f"no pixel data ({_sop_name(ds)})")
-    ts = _transfer_syntax(ds)
+    if 0x00280010 not in ds:
+        raise Rejected(f"no pixel data ({sop_name(ds)})")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _build(path, display, parsed, ts)
+        return _build(path, display, parsed, find_transfer_syntax(ds), series_cache)
 
 
-def _build(path: Path, display: str, parsed: _Parsed, ts: UID) -> FileHeader:
+def _build(
+    path: Path, display: str, parsed: Parsed, ts: UID, series_cache: dict[str, SeriesText] | None
+) -> FileHeader:
     ds = parsed.ds
     rows, cols, n_frames, bits = _check_image(ds, ts)
-    tag, value_start = _pixel_element(parsed, ts)
+    tag, value_start = pixel_element(parsed, ts)
     if tag != 0x7FE00010:
-        raise Rejected(f"{_PIXEL_TAGS[tag]} (floating-point pixels) is not supported")
-    stored = int(number(ds.get("BitsStored")) or bits)
+        raise Rejected(f"{PIXEL_TAGS[tag]} (floating-point pixels) is not supported")
+    series_uid = _text1(ds, 0x0020000E) or _pseudo_uid(f"series|{path}")
+    text = series_cache.get(series_uid) if series_cache is not None else None
+    if text is None:
+        text = series_text(ds)
+        if series_cache is not None:
+            series_cache[series_uid] = text
     header = FileHeader(
         path=path,
         display=display,
-        study_uid=str(ds.get("StudyInstanceUID", "") or "") or _pseudo_uid(f"study|{path.parent}"),
-        series_uid=str(ds.get("SeriesInstanceUID", "") or "") or _pseudo_uid(f"series|{path}"),
-        sop_uid=str(ds.get("SOPInstanceUID", "") or ""),
-        sop_class=_sop_class(ds),
+        study_uid=_text1(ds, 0x0020000D) or _pseudo_uid(f"study|{path.parent}"),
+        series_uid=series_uid,
+        sop_uid=_text1(ds, 0x00080018),
+        sop_class=sop_class(ds),
         transfer_syntax=str(ts),
         rows=rows,
         columns=cols,
         n_frames=n_frames,
         bits_allocated=bits,
-        bits_stored=min(max(stored, 1), bits),
-        signed=int(number(ds.get("PixelRepresentation")) or 0) == 1,
-        photometric=str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper(),
-        series_number=_int_or_none(ds.get("SeriesNumber")),
-        image_type=tuple(str(v).upper() for v in (_as_list(ds.get("ImageType")))),
-        text=_text(ds),
-        timing=_timing(ds),
+        bits_stored=min(max(_int(ds, 0x00280101, bits), 1), bits),
+        signed=_int(ds, 0x00280103, 0) == 1,
+        photometric=_text1(ds, 0x00280004, "MONOCHROME2").upper(),
+        series_number=_int_or_none(ds, 0x00200011),
+        image_type=tuple(v.upper() for v in strings(ds, 0x00080008) or []),
+        series_text=text,
         pixel_offset=value_start if ts in _NATIVE_LE else None,
     )
-    if "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds:
+    if any(t in ds for t in _ENHANCED_TAGS):
         header.frames = enhanced_frames(ds, n_frames)
     else:
         header.frames = classic_frames(ds, n_frames, classic_diffusion(ds))
@@ -306,35 +187,4 @@ def _pseudo_uid(seed: str) -> str:
     return f"2.25.{int(hashlib.sha256(seed.encode()).hexdigest()[:30], 16)}"
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        return [value]
-
-
-def _int_or_none(value: Any) -> int | None:
-    result = number(value)
-    return int(result) if result is not None else None
-
-
-def _timing(ds: Dataset) -> dict[str, float | None]:
-    timing = {key: number(ds.get(key)) for key in ("RepetitionTime", "EchoTime", "InversionTime")}
-    shared = ds.get("SharedFunctionalGroupsSequence")
-    if shared:
-        item = shared[0].get("MRTimingAndRelatedParametersSequence")
-        if item and timing["RepetitionTime"] is None:
-            timing["RepetitionTime"] = number(item[0].get("RepetitionTime"))
-        modifier = shared[0].get("MRModifierSequence")
-        if modifier and timing["InversionTime"] is None:
-            timing["InversionTime"] = number(modifier[0].get("InversionTimes"))
-    if timing["EchoTime"] is None:
-        timing["EchoTime"] = number(ds.get("EffectiveEchoTime"))
-    return timing
-
-
-__all__ = ["FileHeader", "MAX_IMAGE_BYTES", "Rejected", "numbers", "read_header"]
+__all__ = ["FileHeader", "MAX_IMAGE_BYTES", "Rejected", "read_header"]

@@ -7,12 +7,15 @@ importer needs to split and stack frames is here, so the pixels are never touche
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
+
+from prima_core.io.raw_values import first_float, floats, strings
 
 
 @dataclass
@@ -94,14 +97,27 @@ def _spacing(ds: Dataset | None) -> tuple[float, float] | None:
     return float(ps[0]), float(ps[1])
 
 
+def _cross(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
+    """Cross product of two 3-vectors in plain Python (numpy's is slow for one tiny pair)."""
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def slice_normal(orientation: np.ndarray) -> np.ndarray:
+    """The slice normal (row direction x column direction) of a unit ImageOrientationPatient."""
+    o = orientation.tolist()
+    return np.array(_cross(o[:3], o[3:]))
+
+
 def _orientation(iop: Any) -> np.ndarray | None:
+    """A validated ImageOrientationPatient with unit row and column directions, or None."""
     arr = numbers(iop, 6)
     if arr is None:
         return None
-    row, col = arr[:3], arr[3:]
-    if np.linalg.norm(row) < 0.5 or np.linalg.norm(col) < 0.5 or np.linalg.norm(np.cross(row, col)) < 0.5:
+    v = arr.tolist()
+    row_norm, col_norm = math.hypot(*v[:3]), math.hypot(*v[3:])
+    if row_norm < 0.5 or col_norm < 0.5 or math.hypot(*_cross(v[:3], v[3:])) < 0.5:
         return None
-    return np.concatenate([row / np.linalg.norm(row), col / np.linalg.norm(col)])
+    return np.array([x / row_norm for x in v[:3]] + [x / col_norm for x in v[3:]])
 
 
 def _time_number(value: Any) -> float | None:
@@ -116,39 +132,60 @@ def _time_number(value: Any) -> float | None:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def _n(ds: Dataset, tag: int) -> float | None:
+    value = first_float(ds, tag)
+    return value if value is not None and np.isfinite(value) else None
+
+
+def _classic_window(ds: Dataset) -> tuple[float, float] | None:
+    center, width = _n(ds, 0x00281050), _n(ds, 0x00281051)
+    if center is None or width is None or width <= 0:
+        return None
+    return center, width
+
+
+def _classic_spacing(ds: Dataset) -> tuple[float, float] | None:
+    ps = numbers(floats(ds, 0x00280030), 2)
+    if ps is None or np.any(ps <= 0):
+        return None
+    return float(ps[0]), float(ps[1])
+
+
 def classic_frames(
     ds: Dataset, n_frames: int, diffusion: tuple[float | None, tuple | None]
 ) -> list[FrameInfo]:
-    """Frames of a classic (not enhanced) file: one, or several placed by GridFrameOffsetVector."""
-    position = numbers(ds.get("ImagePositionPatient"), 3)
-    orientation = _orientation(ds.get("ImageOrientationPatient"))
-    instance = number(ds.get("InstanceNumber"))
-    order = _time_number(ds.get("AcquisitionTime"))
+    """Frames of a classic (not enhanced) file: one, or several placed by GridFrameOffsetVector.
+
+    Values are read by tag through ``raw_values`` (the header scan's hot path).
+    """
+    position = numbers(floats(ds, 0x00200032), 3)
+    orientation = _orientation(floats(ds, 0x00200037))
+    instance = _n(ds, 0x00200013)
+    times = strings(ds, 0x00080032)
     common: dict[str, Any] = {
         "orientation": orientation,
-        "pixel_spacing": _spacing(ds),
-        "slice_thickness": number(ds.get("SliceThickness")),
-        "slice_spacing_tag": number(ds.get("SpacingBetweenSlices")),
-        "slope": number(ds.get("RescaleSlope")) or 1.0,
-        "intercept": number(ds.get("RescaleIntercept")) or 0.0,
-        "window": _window(ds),
-        "echo": number(ds.get("EchoNumbers")),
-        "echo_time": number(ds.get("EchoTime")),
-        "temporal": number(ds.get("TemporalPositionIdentifier")),
+        "pixel_spacing": _classic_spacing(ds),
+        "slice_thickness": _n(ds, 0x00180050),
+        "slice_spacing_tag": _n(ds, 0x00180088),
+        "slope": _n(ds, 0x00281053) or 1.0,
+        "intercept": _n(ds, 0x00281052) or 0.0,
+        "window": _classic_window(ds),
+        "echo": _n(ds, 0x00180086),
+        "echo_time": _n(ds, 0x00180081),
+        "temporal": _n(ds, 0x00200100),
         "b_value": diffusion[0],
         "b_direction": diffusion[1],
         "instance_number": int(instance) if instance is not None else None,
-        "acquisition_order": order,
+        "acquisition_order": _time_number(times[0]) if times else None,
     }
     if n_frames == 1:
         return [FrameInfo(index=0, position=position, **common)]
-    offsets = ds.get("GridFrameOffsetVector")
-    offsets_arr = numbers(offsets, n_frames) if offsets is not None else None
+    offsets_arr = numbers(floats(ds, 0x3004000C), n_frames)
     frames = []
     for f in range(n_frames):
         frame_pos = None
         if position is not None and orientation is not None:
-            normal = np.cross(orientation[:3], orientation[3:])
+            normal = slice_normal(orientation)
             if offsets_arr is not None:
                 frame_pos = position + normal * offsets_arr[f]
             else:

@@ -8,6 +8,7 @@ from pathlib import Path
 from prima_core.errors import NoImagesError
 from prima_core.io.assemble import build_studies
 from prima_core.io.dicom_header import FileHeader, Rejected, read_header
+from prima_core.io.dicom_text import SeriesText
 from prima_core.io.nifti import open_nifti
 from prima_core.io.sources import InputKind, SourceFiles, resolve
 from prima_core.io.study import ImportResult, SkippedFile
@@ -43,6 +44,9 @@ def open_studies(
     headers = _scan(source, result.skipped, progress, cancel)
     report(progress, "import", 1.0, f"{len(headers)} image files, grouping series")
     result.studies = build_studies(headers, result.skipped, keep_alive=source.keep_alive)
+    if source.kind == InputKind.ZIP:
+        for study in result.studies:
+            study.source = path  # not the private unpacked copy
     if not result.studies:
         raise NoImagesError(_no_images_message(path, result.skipped))
     return result
@@ -56,13 +60,14 @@ def _scan(
 ) -> list[FileHeader]:
     headers = []
     seen: dict[str, str] = {}  # SOPInstanceUID -> the file that brought it first
+    series_cache: dict[str, SeriesText] = {}
     total = len(source.files)
     for n, (file, shown) in enumerate(source.files):
         check(cancel)
         if n % _REPORT_EVERY == 0:
             report(progress, "import", n / max(total, 1), f"reading headers {n}/{total}")
         try:
-            header = read_header(file, shown)
+            header = read_header(file, shown, series_cache=series_cache)
         except Rejected as exc:
             skipped.append(SkippedFile(shown, str(exc)))
             continue

@@ -14,6 +14,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 
 from prima_core.io.frames import number, numbers
+from prima_core.io.raw_values import first_float, floats
 
 # (group, private creator, element offset, kind)
 _B_VALUE_TAGS = (
@@ -54,10 +55,15 @@ def _decode(value: Any, count: int) -> np.ndarray | None:
 
 def classic_diffusion(ds: Dataset) -> tuple[float | None, tuple[float, ...] | None]:
     """(b-value, rounded gradient direction) of a classic MR file, or Nones when it has none."""
-    b_value = number(ds.get("DiffusionBValue"))
-    direction = numbers(ds.get("DiffusionGradientOrientation"), 3)
+    b_value = first_float(ds, 0x00189087)
+    direction = numbers(floats(ds, 0x00189089), 3)
+    if b_value is not None and direction is not None:
+        return b_value, tuple(float(v) for v in np.round(direction, 3))
+    groups = {int(tag) >> 16 for tag in ds.keys()}  # noqa: SIM118 - iterating a Dataset converts every element
     if b_value is None:
         for group, creator, offset, kind in _B_VALUE_TAGS:
+            if group not in groups:
+                continue
             raw = _private_value(ds, group, creator, offset)
             decoded = _decode(raw, 1) if raw is not None else None
             if decoded is None:
@@ -68,6 +74,8 @@ def classic_diffusion(ds: Dataset) -> tuple[float | None, tuple[float, ...] | No
             break
     if direction is None:
         for group, creator, offset in _DIRECTION_TAGS:
+            if group not in groups:
+                continue
             raw = _private_value(ds, group, creator, offset)
             direction = _decode(raw, 3) if raw is not None else None
             if direction is not None:

@@ -63,11 +63,11 @@ def resolve(path: Path) -> SourceFiles:
     if not path.exists():
         raise NoImagesError(f"no images found in {path}: the path does not exist")
     if path.is_dir():
-        dicomdir = path / "DICOMDIR"
-        if dicomdir.is_file():
+        dicomdir = next((p for p in path.iterdir() if p.name.upper() == "DICOMDIR" and p.is_file()), None)
+        if dicomdir is not None:
             source = _from_dicomdir(dicomdir)
-            if source is not None:
-                return source
+            if source is not None and source.files:
+                return source  # an unreadable or stale index falls back to walking the folder
         return _walk(path)
     if is_nifti(path):
         return SourceFiles(InputKind.NIFTI, [(path, str(path))])

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from prima_core.io.dicom_header import FileHeader
-from prima_core.io.frames import FrameInfo
+from prima_core.io.frames import FrameInfo, slice_normal
 
 ORIENTATION_TOLERANCE = 5e-3  # max abs difference of direction cosines within one stack
 LOCALIZER_MAX_SLICES = 5  # per orientation, in a series with mixed orientations
@@ -154,7 +154,7 @@ def _projection(s: Slice) -> float | None:
     f = s.frame
     if f.position is None or f.orientation is None:
         return None
-    return float(np.dot(f.position, np.cross(f.orientation[:3], f.orientation[3:])))
+    return float(np.dot(f.position, slice_normal(f.orientation)))
 
 
 def _split_repeats(stack: Stack) -> list[Stack]:

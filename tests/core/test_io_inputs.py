@@ -203,3 +203,25 @@ def test_duplicate_instances_are_reported_once(tmp_path):
     assert result.studies[0].series[0].shape[2] == 4
     assert len(result.skipped) == 4 and all("duplicate of" in s.reason for s in result.skipped)
     np.testing.assert_array_equal(result.studies[0].series[0].load().array, truth.array)
+
+
+def test_series_over_the_memory_cap_is_refused_before_loading(tmp_path, monkeypatch):
+    import prima_core.io.assemble as assemble
+
+    make_series(tmp_path / "big", shape=(24, 20, 16))  # 15,360 bytes in all, 960 per file
+    monkeypatch.setattr(assemble, "MAX_IMAGE_BYTES", 10_000)
+    with pytest.raises(NoImagesError) as info:
+        open_studies(tmp_path)
+    assert "16 series too large" in str(info.value)
+
+
+def test_folder_with_a_stale_dicomdir_is_walked(tmp_path):
+    truth = make_series(tmp_path / "src", extra_tags=DICOMDIR_TAGS)
+    fileset = FileSet()
+    for path in truth.paths:
+        fileset.add(path)
+    fileset.write(tmp_path / "cd")
+    shutil.rmtree(tmp_path / "cd" / "PT000000")
+    shutil.copytree(tmp_path / "src", tmp_path / "cd" / "images")
+    result = open_studies(tmp_path / "cd")
+    np.testing.assert_array_equal(result.studies[0].series[0].load().array, truth.array)
