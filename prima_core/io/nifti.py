@@ -56,6 +56,8 @@ def nifti_volume(path: Path, index: int | None) -> Volume:
     if data.ndim != 3:
         raise UserError(f"{path}: a {data.ndim}D NIfTI image is not a volume")
     array = np.ascontiguousarray(data.transpose(2, 1, 0))
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)  # scaled integers come back as float64; DICOM rescale gives float32
     affine = RAS_TO_LPS @ img.affine
     return Volume(array, affine, {"source": str(path), "format": "NIfTI", "volume_index": index})
 

@@ -132,6 +132,9 @@ def make_series(
     intercept: float = 0.0,
     image_type: Sequence[str] = ("ORIGINAL", "PRIMARY", "M"),
     extra_tags: dict | None = None,
+    edit: Callable[[Dataset, int], None] | None = None,
+    bits_allocated: int = 16,
+    slice_thickness: float | None = None,
     seed: int = 0,
 ) -> FactorySeries:
     """Write one DICOM series into ``tmp_dir`` (created) and return the truth (see module doc)."""
@@ -157,14 +160,15 @@ def make_series(
     )
     jj, ii = np.meshgrid(np.arange(nj), np.arange(ni), indexing="ij")
     phantom = phantom or sphere_phantom(centre)
-    dtype = np.dtype(np.int16 if signed else np.uint16)
+    dtype = np.dtype(f"{'i' if signed else 'u'}{bits_allocated // 8}")
+    bits_stored = min(bits_stored, bits_allocated)
     kept = [k for k in range(nk) if k not in set(missing)]
     volumes = []
     for echo in range(echoes):
         frames = []
         for k in kept:
             pts = first + k * k_step + ii[..., None] * affine[:3, 0] + jj[..., None] * affine[:3, 1]
-            values = phantom(pts) / (echo + 1) - (500 if signed else 0)
+            values = (phantom(pts) / (echo + 1) - (500 if signed else 0)) * (bits_allocated / 16) ** 4
             frames.append(
                 np.clip(np.round(values), -(2 ** (bits_stored - 1)) if signed else 0, 2**bits_stored - 1)
             )
@@ -202,21 +206,14 @@ def make_series(
         random.Random(seed).shuffle(order)
     written = [volume[order] for volume in volumes]
     writer = _write_enhanced if enhanced else _write_classic
-    paths = writer(
-        tmp_dir,
-        written,
-        [positions[i] for i in order],
-        iop,
-        spacing,
-        transfer_syntax,
-        common,
-        signed,
-        bits_stored,
-    )
+    thickness = spacing[2] if slice_thickness is None else slice_thickness
+    options = {"signed": signed, "bits_stored": bits_stored, "thickness": thickness, "edit": edit}
+    placed = [positions[i] for i in order]
+    paths = writer(tmp_dir, written, placed, iop, spacing, transfer_syntax, common, options)
     return FactorySeries(paths, affine, volumes[0], series_uid, study_uid, {"volumes": volumes, "kept": kept})
 
 
-def _write_classic(tmp_dir, volumes, positions, iop, spacing, ts, common, signed, bits_stored) -> list[Path]:
+def _write_classic(tmp_dir, volumes, positions, iop, spacing, ts, common, options) -> list[Path]:
     paths = []
     for e, volume in enumerate(volumes):
         for n, (frame, pos) in enumerate(zip(volume, positions, strict=True)):
@@ -224,12 +221,14 @@ def _write_classic(tmp_dir, volumes, positions, iop, spacing, ts, common, signed
             ds.ImagePositionPatient = [float(v) for v in pos]
             ds.ImageOrientationPatient = [float(v) for v in iop]
             ds.PixelSpacing = [spacing[1], spacing[0]]
-            ds.SliceThickness = spacing[2]
+            ds.SliceThickness = options["thickness"]
             ds.InstanceNumber = e * len(volume) + n + 1
             ds.EchoNumbers = e + 1
             ds.EchoTime = 10.0 * (e + 1)
             ds.RepetitionTime = 500.0
-            _set_pixels(ds, frame[None], ts, signed=signed, bits_stored=bits_stored)
+            if options["edit"] is not None:
+                options["edit"](ds, n)
+            _set_pixels(ds, frame[None], ts, signed=options["signed"], bits_stored=options["bits_stored"])
             path = tmp_dir / f"IM{len(paths):04d}.dcm"
             _save(ds, path, ts)
             paths.append(path)
@@ -243,12 +242,14 @@ def _item(**tags: object) -> DicomSequence:
     return DicomSequence([item])
 
 
-def _write_enhanced(tmp_dir, volumes, positions, iop, spacing, ts, common, signed, bits_stored) -> list[Path]:
+def _write_enhanced(tmp_dir, volumes, positions, iop, spacing, ts, common, options) -> list[Path]:
     ds = _base(
         ENHANCED_MR, ts, **{k: v for k, v in common.items() if k not in ("RescaleSlope", "RescaleIntercept")}
     )
     shared = Dataset()
-    shared.PixelMeasuresSequence = _item(PixelSpacing=[spacing[1], spacing[0]], SliceThickness=spacing[2])
+    shared.PixelMeasuresSequence = _item(
+        PixelSpacing=[spacing[1], spacing[0]], SliceThickness=options["thickness"]
+    )
     shared.PlaneOrientationSequence = _item(ImageOrientationPatient=[float(v) for v in iop])
     shared.PixelValueTransformationSequence = _item(
         RescaleSlope=common.get("RescaleSlope") or 1.0, RescaleIntercept=common.get("RescaleIntercept") or 0.0
@@ -266,7 +267,9 @@ def _write_enhanced(tmp_dir, volumes, positions, iop, spacing, ts, common, signe
     frames = np.concatenate(volumes)
     ds.NumberOfFrames = len(frames)
     ds.InstanceNumber = 1
-    _set_pixels(ds, frames, ts, signed=signed, bits_stored=bits_stored)
+    if options["edit"] is not None:
+        options["edit"](ds, 0)
+    _set_pixels(ds, frames, ts, signed=options["signed"], bits_stored=options["bits_stored"])
     path = tmp_dir / "ENHANCED.dcm"
     _save(ds, path, ts)
     return [path]

@@ -187,3 +187,69 @@ def test_repeated_positions_split_into_repetitions(tmp_path):
     parts = [s for study in series for s in study.series]
     assert len(parts) == 2
     assert [p.metadata["split"]["label"] for p in parts] == ["repetition 1", "repetition 2"]
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_8_bit_data_keeps_its_type(tmp_path, signed):
+    truth = make_series(tmp_path / "s", bits_allocated=8, bits_stored=8, signed=signed)
+    volume = _only_series(tmp_path).load()
+    assert volume.array.dtype == (np.int8 if signed else np.uint8)
+    np.testing.assert_array_equal(volume.array, truth.array)
+
+
+def test_signed_monochrome1_is_inverted(tmp_path):
+    truth = make_series(tmp_path / "s", photometric="MONOCHROME1", signed=True)
+    volume = _only_series(tmp_path).load()
+    np.testing.assert_array_equal(volume.array, -1 - truth.array.astype(np.int32))
+
+
+def test_slice_spacing_comes_from_positions_not_thickness(tmp_path):
+    make_series(tmp_path / "s", spacing=(1.0, 1.0, 1.5), slice_thickness=3.0)
+    series = _only_series(tmp_path)
+    assert series.spacing[2] == pytest.approx(1.5)
+    assert series.load().spacing[2] == pytest.approx(1.5)
+
+
+def _split_parts(tmp_path, variants):
+    """Write one DICOM series in several parts (same UIDs) that differ as ``variants`` say."""
+    series_uid, study_uid = "1.2.826.0.1.3680043.8.498.901", "1.2.826.0.1.3680043.8.498.900"
+    for n, kwargs in enumerate(variants):
+        make_series(tmp_path / f"part{n}", series_uid=series_uid, study_uid=study_uid, **kwargs)
+    [study] = open_studies(tmp_path).studies
+    return study.series
+
+
+def _set(**tags):
+    def edit(ds, _n):
+        for key, value in tags.items():
+            setattr(ds, key, value)
+
+    return edit
+
+
+def _siemens_b(value):
+    def edit(ds, _n):
+        block = ds.private_block(0x0019, "SIEMENS MR HEADER", create=True)
+        block.add_new(0x0C, "IS", str(value))
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("variants", "labels"),
+    [
+        ([{"edit": _set(TemporalPositionIdentifier=t)} for t in (1, 2)], ["time point 1", "time point 2"]),
+        ([{"edit": _set(DiffusionBValue=b)} for b in (0.0, 1000.0)], ["b=0", "b=1000"]),
+        ([{"edit": _siemens_b(b)} for b in (0, 1000)], ["b=0", "b=1000"]),
+        ([{"shape": (24, 20, 8)}, {"shape": (16, 16, 8)}], ["matrix 16x16", "matrix 24x20"]),
+        ([{"orientation": "axial"}, {"orientation": "coronal"}], ["orientation 1", "orientation 2"]),
+    ],
+    ids=["temporal", "b-value", "siemens-private-b-value", "matrix", "orientation"],
+)
+def test_one_dicom_series_splits_into_volumes(tmp_path, variants, labels):
+    parts = _split_parts(tmp_path, variants)
+    assert sorted(p.metadata["split"]["label"] for p in parts) == sorted(labels)
+    assert {p.model_name for p in parts} == {"AX_T1"}
+    for part in parts:
+        assert part.load().array.shape == tuple(reversed(part.shape))
+        assert part.metadata["split"]["part"].endswith(f"of {len(labels)}")
