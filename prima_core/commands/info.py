@@ -49,8 +49,9 @@ def format_result(path: Path, result: ImportResult) -> str:
     if result.skipped:
         lines.append("")
         lines.append(f"Skipped ({len(result.skipped)}):")
-        for reason, count in Counter(s.reason for s in result.skipped).most_common():
-            lines.append(f"  {count:4d} x {reason}")
+        if len(result.skipped) > MAX_SKIPPED_SHOWN:
+            for reason, count in Counter(s.reason for s in result.skipped).most_common():
+                lines.append(f"  {count:4d} x {reason}")
         for item in result.skipped[:MAX_SKIPPED_SHOWN]:
             lines.append(f"    {item.path}: {item.reason}")
         if len(result.skipped) > MAX_SKIPPED_SHOWN:
@@ -78,7 +79,7 @@ def _study_lines(study: Study) -> list[str]:
 
 def _series_lines(series: Series) -> list[str]:
     ni, nj, nk = series.shape
-    spacing = " x ".join(f"{s:.3g}" for s in series.spacing)
+    spacing = " x ".join(f"{s:.4g}" for s in series.spacing)
     description = series.description or "-"
     lines = [
         f"  {series.model_name:<36} {description:<24} {series.plane!s:<9} {series.sequence!s:<17} "
