@@ -91,9 +91,17 @@ _SEQUENCE_RANGES: dict[SequenceType, tuple[tuple[str, float, float, str], ...]] 
 }
 
 
+def _usable(window: WindowLevel, profile: IntensityProfile, *, min_fraction: float = 0.02) -> WindowLevel:
+    """``window``, or the full range when it is too narrow to show anything (e.g. a uniform phantom)."""
+    full = profile.maximum - profile.minimum
+    if window.width >= min_fraction * full:
+        return window
+    return WindowLevel.from_range(profile.minimum, profile.maximum if full > 0 else profile.minimum + 1.0)
+
+
 def auto_window(profile: IntensityProfile) -> WindowLevel:
-    """Percentiles 1-99 of the whole volume."""
-    return WindowLevel.from_range(profile.percentile(1.0), profile.percentile(99.0))
+    """Percentiles 1-99 of the whole volume (the full range if those coincide)."""
+    return _usable(WindowLevel.from_range(profile.percentile(1.0), profile.percentile(99.0)), profile)
 
 
 def window_presets(
@@ -110,8 +118,11 @@ def window_presets(
     presets = [
         WindowPreset(
             f"{seq.value} {name}" if seq is not SequenceType.OTHER else name,
-            WindowLevel.from_range(
-                profile.percentile(lo, foreground=True), profile.percentile(hi, foreground=True)
+            _usable(
+                WindowLevel.from_range(
+                    profile.percentile(lo, foreground=True), profile.percentile(hi, foreground=True)
+                ),
+                profile,
             ),
             why,
         )

@@ -76,3 +76,14 @@ def test_thumbnail_is_small_uint8_and_radiological():
     assert thumb.dtype == np.uint8 and max(thumb.shape) <= 32
     assert thumb.shape[1] > thumb.shape[0]  # 40 mm wide, 36 mm tall
     assert thumb[:, thumb.shape[1] // 2 + 4 :].max() == 255  # the left marker, on the right
+
+
+def test_presets_never_collapse_to_a_useless_window():
+    array = np.zeros((10, 10, 10), dtype=np.float32)
+    array[2:8, 2:8, 2:8] = 300.0
+    array[4, 4, 4] = 1000.0
+    profile = intensity_profile(Volume(array, np.eye(4)))
+    for preset in window_presets(profile, sequence=SequenceType.T1):
+        assert preset.window.width >= 0.02 * 1000, preset
+    flat = intensity_profile(Volume(np.full((4, 4, 4), 7.0, dtype=np.float32), np.eye(4)))
+    assert auto_window(flat).width > 0

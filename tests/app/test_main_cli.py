@@ -1,0 +1,49 @@
+"""``main.py`` as a reader and as automation: arguments, screenshots, exit codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from app.main import main
+
+pytestmark = pytest.mark.gui
+
+
+def image_array(path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return buffer.reshape(image.height(), image.bytesPerLine())[:, : 3 * image.width()].reshape(
+        image.height(), image.width(), 3
+    )
+
+
+def test_screenshot_of_a_study_is_written_and_not_black(qtbot, phantom_study, tmp_path, capsys):
+    png = tmp_path / "shot.png"
+    code = main([str(phantom_study), "--screenshot", str(png), "--layout", "1x3", "--analyze"])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "--analyze" in captured.err  # accepted, with a one-line notice until the analysis lands
+    pixels = image_array(png)
+    assert pixels.shape[0] > 400 and pixels.shape[1] > 600
+    grey = pixels.mean(axis=2)
+    middle = grey[grey.shape[0] // 4 : 3 * grey.shape[0] // 4, grey.shape[1] // 4 :]
+    assert (middle > 40).sum() > 20_000  # the rendered phantom's tissue, not black GL windows
+
+
+def test_screenshot_run_on_an_unreadable_study_fails_with_a_message(qtbot, tmp_path, capsys):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    code = main([str(folder), "--screenshot", str(tmp_path / "never.png")])
+    assert code == 1
+    assert "Could not open the study" in capsys.readouterr().err
+    assert not (tmp_path / "never.png").exists()
+
+
+def test_arguments(capsys, tmp_path):
+    assert main(["--version"]) == 0
+    assert "prima-viewer" in capsys.readouterr().out
+    assert main([str(tmp_path / "missing")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert main(["--layout", "3x3"]) == 2  # argparse usage error
