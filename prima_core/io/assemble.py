@@ -63,7 +63,7 @@ def _new_study(uid: str, header: FileHeader) -> Study:
 
 def _series_order(series: Series) -> tuple:
     number = series.series_number if series.series_number is not None else 1 << 30
-    return (number, series.model_name, series.metadata.get("split", {}).get("part", ""))
+    return (number, series.model_name, series.metadata.get("split", {}).get("index", 0))
 
 
 def _monochrome1_window(header: FileHeader, slope: float, intercept: float, window: tuple[float, float]):

@@ -132,9 +132,10 @@ def split_series(study_uid: str, series_uid: str, slices: list[Slice]) -> list[S
     for part, stack in enumerate(stacks, start=1):
         if len(stacks) > 1:
             stack.split["label"] = ", ".join(
-                _SPLIT_LABELS[k](v) for k, v in stack.split.items() if k in _SPLIT_LABELS
+                _SPLIT_LABELS[k](v) for k, v in stack.split.items() if k in _SPLIT_LABELS and v is not None
             )
             stack.split["part"] = f"{part} of {len(stacks)}"
+            stack.split["index"] = part
     return stacks
 
 

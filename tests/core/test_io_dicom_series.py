@@ -241,10 +241,18 @@ def _siemens_b(value):
         ([{"edit": _set(TemporalPositionIdentifier=t)} for t in (1, 2)], ["time point 1", "time point 2"]),
         ([{"edit": _set(DiffusionBValue=b)} for b in (0.0, 1000.0)], ["b=0", "b=1000"]),
         ([{"edit": _siemens_b(b)} for b in (0, 1000)], ["b=0", "b=1000"]),
+        (
+            [
+                {"edit": _set(DiffusionBValue=0.0)},
+                {"edit": _set(DiffusionBValue=1000.0, DiffusionGradientOrientation=[1.0, 0.0, 0.0])},
+                {"edit": _set(DiffusionBValue=1000.0, DiffusionGradientOrientation=[0.0, 0.6, 0.8])},
+            ],
+            ["b=0", "b=1000, direction (1, 0, 0)", "b=1000, direction (0, 0.6, 0.8)"],
+        ),
         ([{"shape": (24, 20, 8)}, {"shape": (16, 16, 8)}], ["matrix 16x16", "matrix 24x20"]),
         ([{"orientation": "axial"}, {"orientation": "coronal"}], ["orientation 1", "orientation 2"]),
     ],
-    ids=["temporal", "b-value", "siemens-private-b-value", "matrix", "orientation"],
+    ids=["temporal", "b-value", "siemens-private-b-value", "b-value-and-direction", "matrix", "orientation"],
 )
 def test_one_dicom_series_splits_into_volumes(tmp_path, variants, labels):
     parts = _split_parts(tmp_path, variants)
