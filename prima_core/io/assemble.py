@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,9 @@ def build_studies(
                 study.series.append(series)
     for study in studies.values():
         study.series.sort(key=_series_order)
+        folders = {str(f.parent) for series in study.series for f in series.files}
+        if folders:
+            study.source = Path(os.path.commonpath(sorted(folders)))
     ordered = sorted(studies.values(), key=lambda s: (s.study_date, s.study_instance_uid))
     return [s for s in ordered if s.series]
 
