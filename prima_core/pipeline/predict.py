@@ -18,7 +18,6 @@ import torch
 from prima_core.errors import Cancelled, UserError
 from prima_core.io.study import Series, Study
 from prima_core.pipeline.cache import TokenCache, series_key
-from prima_core.pipeline.encoder import DEFAULT_CHUNK
 from prima_core.pipeline.fingerprint import tokenizer_fingerprint
 from prima_core.pipeline.order import release_order
 from prima_core.pipeline.preprocess import prepare_series
@@ -62,7 +61,7 @@ def _tokenize_series(
     cache: TokenCache | None,
     fingerprint: str,
     clock: _Clock,
-    chunk_size: int,
+    chunk_size: int | None,
     cancel: CancelToken | None,
     on_chunk: Callable[[int, int], None],
 ) -> SeriesResult:
@@ -130,7 +129,7 @@ def predict_study(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     cache: TokenCache | bool | None = True,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
 ) -> Prediction:
     """Run Prima on every series of ``study`` with a loaded model bundle.
 

@@ -137,7 +137,7 @@ def _interpolate_slab(src: np.ndarray, c: list[np.ndarray]) -> tuple[np.ndarray,
         w.append(np.maximum(ca - base, 0.0))
 
     def at(si: np.ndarray, sj: np.ndarray, sk: np.ndarray) -> np.ndarray:
-        return src[sk, sj, si]
+        return src[sk, sj, si].astype(np.float64)  # ITK interpolates in double
 
     x00 = _lerp(at(lo[0], lo[1], lo[2]), at(hi[0], lo[1], lo[2]), w[0])
     x10 = _lerp(at(lo[0], hi[1], lo[2]), at(hi[0], hi[1], lo[2]), w[0])
@@ -164,12 +164,11 @@ def resample_in_plane(array: np.ndarray, affine: np.ndarray, *, size: int = TARG
     ndarray (nk, size, size), the input's dtype.
     """
     src = np.asarray(array)
-    src64 = src.astype(np.float64, copy=False)
     start, end = scanline_ends(affine, src.shape, size=size)
     out = np.empty((src.shape[0], size, size), dtype=np.float64)
     fill = outside_value(src.dtype)
     for k in range(src.shape[0]):  # one output slice at a time keeps temporaries small
-        values, inside = _interpolate_slab(src64, slice_indices(start, end, k, size))
+        values, inside = _interpolate_slab(src, slice_indices(start, end, k, size))
         out[k] = np.where(inside, values, fill)
     return _cast_like(out, src.dtype)
 

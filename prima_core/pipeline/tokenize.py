@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from prima_core.pipeline.encoder import DEFAULT_CHUNK, LatentEncoder, encode_patches
+from prima_core.pipeline.encoder import LatentEncoder, encode_patches
 from prima_core.pipeline.preprocess import PreparedSeries
 from prima_core.pipeline.selection import Selection, fill_values, select_tokens
 from prima_core.pipeline.tokens import SeriesTokens, cut_patches, gather_kept, scaled_padded, token_vectors
@@ -28,7 +28,7 @@ def select_and_encode(
     encoder: LatentEncoder,
     *,
     device: torch.device,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     cancel: CancelToken | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> EncodedSelection:
