@@ -151,7 +151,12 @@ def predict_study(
     clock = _Clock()
     started = time.perf_counter()
     cache_obj = _resolve_cache(cache)
-    fingerprint = tokenizer_fingerprint(bundle) if cache_obj is not None else ""
+    fingerprint = ""
+    if cache_obj is not None:
+        try:
+            fingerprint = tokenizer_fingerprint(bundle)
+        except (ValueError, OSError):
+            cache_obj = None  # weights we cannot identify are never cached
     ordered = release_order(study.series)
     results: list[SeriesResult] = []
     skipped: list[SkippedSeries] = []
