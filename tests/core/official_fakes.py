@@ -15,7 +15,7 @@ import contextlib
 import math
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -217,6 +217,10 @@ class Variant:
     priority_levels: int = 4
     wrap_heads: tuple[int, ...] = (0,)  # which distinct heads sit in DataParallel
     seed: int = 0
+    inner_mlp: int = 64
+    outer_mlp: int = 48
+    # builds a head with given widths instead of random in-memory weights (release-size benchmark)
+    head_factory: Callable[[list[int]], nn.Sequential] | None = None
 
 
 def _randomize(module: nn.Module, generator: torch.Generator) -> None:
@@ -229,6 +233,14 @@ def _randomize(module: nn.Module, generator: torch.Generator) -> None:
             else:
                 scale = 1.0 / math.sqrt(p.shape[-1]) if p.ndim > 1 else 0.2
                 p.copy_(scale * torch.randn(p.shape, generator=generator))
+
+
+def _random_head(dims: list[int], variant: Variant, generator: torch.Generator) -> nn.Sequential:
+    if variant.head_factory is not None:
+        return variant.head_factory(dims)
+    head = _head(dims)
+    _randomize(head, generator)
+    return head
 
 
 def _head(dims: list[int]) -> nn.Sequential:
@@ -249,7 +261,7 @@ def build(variant: Variant) -> FullMRIModel:
         depth=v.inner_depth,
         heads=v.inner_heads[0],
         dim_head=v.inner_heads[1],
-        mlp_dim=64,
+        mlp_dim=v.inner_mlp,
         clsnum=v.inner_cls,
     )
     outer = dict(
@@ -258,7 +270,7 @@ def build(variant: Variant) -> FullMRIModel:
         depth=v.outer_depth,
         heads=v.outer_heads[0],
         dim_head=v.outer_heads[1],
-        mlp_dim=48,
+        mlp_dim=v.outer_mlp,
         clsnum=v.outer_cls,
     )
     visual = HierViT(inner, outer, wrap_series_encoder=v.wrap_series_encoder)
@@ -271,8 +283,7 @@ def build(variant: Variant) -> FullMRIModel:
     emb = v.outer_cls * v.series_dim
     distinct = []
     for i in range(v.distinct_diagnosis_heads):
-        head = _head([emb, *v.head_hidden, v.diagnoses])
-        _randomize(head, generator)
+        head = _random_head([emb, *v.head_hidden, v.diagnoses], v, generator)
         head.thresh = round(float(torch.randn(1, generator=generator)), 4)
         if i in v.wrap_heads:  # the release keeps ``thresh`` on the wrapper
             head = nn.DataParallel(head)
@@ -283,13 +294,11 @@ def build(variant: Variant) -> FullMRIModel:
     top.m1 = nn.ModuleList([top.diagnosisheads[n][0] for n in names])
     top.referralheads = {}
     for i in range(v.referrals):
-        head = _head([emb, *v.head_hidden, v.referrals])
-        _randomize(head, generator)
+        head = _random_head([emb, *v.head_hidden, v.referrals], v, generator)
         head.thresh = round(float(torch.randn(1, generator=generator)), 4)
         top.referralheads[f"ref_{i}"] = [head, i]
     top.m2 = nn.ModuleList([h for h, _ in top.referralheads.values()])
-    top.priorityhead = _head([emb, *v.head_hidden, v.priority_levels])
-    _randomize(top.priorityhead, generator)
+    top.priorityhead = _random_head([emb, *v.head_hidden, v.priority_levels], v, generator)
     return nn.DataParallel(top) if v.wrap_top else top
 
 
