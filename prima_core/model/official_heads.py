@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -20,6 +21,7 @@ from prima_core.model.safe_unpickle import InertCheckpoint, InertObject
 from prima_core.model.spec import PRIORITY_HEAD, ModelSpec
 
 _IGNORED_IN_HEADS = ("Dropout", "Identity")
+TensorReader = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _mlp(head: Any, prefix: str, out: dict[str, torch.Tensor], where: str) -> list[int]:
@@ -59,17 +61,17 @@ class _HeadTable:
         return self._ids[key]
 
 
-def _threshold(head: Any, where: str) -> float:
+def _threshold(head: Any, where: str, read: TensorReader) -> float:
     for obj in (head, unwrap(head)):
         value = obj.member("thresh") if isinstance(obj, InertObject) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        if isinstance(value, torch.Tensor) and value.numel() == 1 and value.device.type != "meta":
-            return float(value)
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            return float(read(value) if value.device.type == "meta" else value)
     raise CheckpointRefused(f"{where} has no threshold ('thresh')")
 
 
-def _labels(table: Any, heads: _HeadTable, letter: str, what: str) -> list[LabelRef]:
+def _labels(table: Any, heads: _HeadTable, letter: str, what: str, read: TensorReader) -> list[LabelRef]:
     if not isinstance(table, dict) or not table:
         raise CheckpointRefused(f"not a Prima model: no {what} heads ('{what}heads')")
     labels = []
@@ -82,7 +84,7 @@ def _labels(table: Any, heads: _HeadTable, letter: str, what: str) -> list[Label
             raise CheckpointRefused(
                 f"{where} reads column {entry[1]} of a head with {heads.dims[head_id][-1]}"
             )
-        labels.append(LabelRef(str(name), head_id, int(entry[1]), _threshold(entry[0], where)))
+        labels.append(LabelRef(str(name), head_id, int(entry[1]), _threshold(entry[0], where, read)))
     return labels
 
 
@@ -114,8 +116,9 @@ def read_official(checkpoint: InertCheckpoint) -> OfficialModel:
     if visual.study_description and visual.study_description.out_dim != visual.outer.dim:
         raise CheckpointRefused("the study-description encoder does not match the study ViT width")
     heads = _HeadTable(tensors)
-    diagnoses = _labels(top.member("diagnosisheads"), heads, "d", "diagnosis")
-    referrals = _labels(top.member("referralheads"), heads, "r", "referral")
+    read = checkpoint.read_tensor
+    diagnoses = _labels(top.member("diagnosisheads"), heads, "d", "diagnosis", read)
+    referrals = _labels(top.member("referralheads"), heads, "r", "referral", read)
     priority = top.member("priorityhead")
     if priority is None:
         raise CheckpointRefused("not a Prima model: no priority head ('priorityhead')")

@@ -175,6 +175,10 @@ class InertCheckpoint:
         span = 1 + sum((s - 1) * st for s, st in zip(meta.shape, meta.stride(), strict=True))
         span = span if meta.numel() else 0
         start = base + meta.storage_offset() * element
+        if start < 0 or start + span * element > self.path.stat().st_size:
+            raise CheckpointRefused(
+                f"{self.path.name} is truncated or damaged: a tensor lies outside the file"
+            )
         buffer = bytearray(span * element)
         with self.path.open("rb") as f:
             f.seek(start)

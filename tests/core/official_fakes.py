@@ -217,6 +217,7 @@ class Variant:
     priority_levels: int = 4
     wrap_heads: tuple[int, ...] = (0,)  # which distinct heads sit in DataParallel
     seed: int = 0
+    tensor_thresholds: bool = False  # ``thresh`` as a 0-d tensor instead of a float
     inner_mlp: int = 64
     outer_mlp: int = 48
     # builds a head with given widths instead of random in-memory weights (release-size benchmark)
@@ -233,6 +234,11 @@ def _randomize(module: nn.Module, generator: torch.Generator) -> None:
             else:
                 scale = 1.0 / math.sqrt(p.shape[-1]) if p.ndim > 1 else 0.2
                 p.copy_(scale * torch.randn(p.shape, generator=generator))
+
+
+def _threshold(variant: Variant, generator: torch.Generator) -> float | torch.Tensor:
+    value = round(float(torch.randn(1, generator=generator)), 4)
+    return torch.tensor(value) if variant.tensor_thresholds else value
 
 
 def _random_head(dims: list[int], variant: Variant, generator: torch.Generator) -> nn.Sequential:
@@ -284,7 +290,7 @@ def build(variant: Variant) -> FullMRIModel:
     distinct = []
     for i in range(v.distinct_diagnosis_heads):
         head = _random_head([emb, *v.head_hidden, v.diagnoses], v, generator)
-        head.thresh = round(float(torch.randn(1, generator=generator)), 4)
+        head.thresh = _threshold(v, generator)
         if i in v.wrap_heads:  # the release keeps ``thresh`` on the wrapper
             head = nn.DataParallel(head)
             head.thresh = head.module.thresh
@@ -295,7 +301,7 @@ def build(variant: Variant) -> FullMRIModel:
     top.referralheads = {}
     for i in range(v.referrals):
         head = _random_head([emb, *v.head_hidden, v.referrals], v, generator)
-        head.thresh = round(float(torch.randn(1, generator=generator)), 4)
+        head.thresh = _threshold(v, generator)
         top.referralheads[f"ref_{i}"] = [head, i]
     top.m2 = nn.ModuleList([h for h, _ in top.referralheads.values()])
     top.priorityhead = _random_head([emb, *v.head_hidden, v.priority_levels], v, generator)

@@ -29,6 +29,7 @@ VARIANTS = {
         outer_heads=(1, 32),  # one head as wide as the model: no output projection
         wrap_heads=(1, 2),
         distinct_diagnosis_heads=2,
+        tensor_thresholds=True,
         seed=3,
     ),
 }
