@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from prima_core import RESEARCH_CAVEAT, __version__
+from app.about import VersionAction
+from prima_core import RESEARCH_CAVEAT
 
 LAYOUTS = ("1x1", "1x3", "2x2")
 
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="PNG", help="save a screenshot once everything is shown, then exit"
     )
     parser.add_argument("--layout", choices=LAYOUTS, default="2x2", help="view layout (default 2x2)")
-    parser.add_argument("--version", action="version", version=f"prima-viewer {__version__}")
+    parser.add_argument("--version", action=VersionAction, help="show versions and licences, then exit")
     return parser
 
 

@@ -44,7 +44,11 @@ def series_label(series: Series) -> str:
 
 
 def prepare_display(
-    series: Series, study: Study, *, progress: ProgressCallback, cancel: CancelToken
+    series: Series,
+    study: Study,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> SeriesDisplay:
     """Read a series' voxels and compute its display facts (runs in a worker)."""
     report(progress, "load", 0.0, f"reading {series_label(series)}")
@@ -142,6 +146,12 @@ class StudySession(QObject):
         worker.signals.done.connect(self._check_idle)
         self._pending[uid] = worker
         self.workers.submit(worker, priority=priority)
+
+    def adopt(self, display: SeriesDisplay) -> None:
+        """Add an already prepared series (e.g. a volume computed in the session) as if loaded."""
+        self._series[display.uid] = (display.series, display.study)
+        self._displays[display.uid] = display
+        self.series_loaded.emit(display.uid)
 
     def request_all(self) -> None:
         for uid in self.series_uids():

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
+from app.about import show_about
 from app.actions import PRESET_KEYS
 from app.state import Layout, Tool, ViewName
 from app.widgets.import_report import ImportReportDialog
@@ -60,7 +61,7 @@ class WindowCommands:
             "cancel_tool": self.cancel_tool,
             "clear_measurements": lambda: [v.measurements.clear() for v in mpr.slice_views.values()],
             "shortcuts": self.show_shortcuts,
-            "about": lambda: QMessageBox.about(w, "About Prima Viewer", w.about_text()),
+            "about": self.show_about,
         }
         handlers.update({key: (lambda lay=lay: state.set_layout(lay)) for key, lay in _LAYOUTS.items()})
         handlers.update({key: (lambda t=t: state.set_tool(t)) for key, t in _TOOLS.items()})
@@ -103,6 +104,9 @@ class WindowCommands:
         actions = [*self.window.actions.values(), *self.window.preset_actions]
         self.dialog = ShortcutsDialog(actions, parent=self.window)
         self.dialog.open()
+
+    def show_about(self) -> None:
+        self.dialog = show_about(self.window)
 
     # --- views -------------------------------------------------------------------------------
     def reset(self) -> None:

@@ -41,6 +41,7 @@ class VolumeScene:
         self.renderer = vtkRenderer()
         self.renderer.SetBackground(*theme.rgb(theme.VIEW_BACKGROUND))
         self.planes: dict[str, vtkImageActor] = {}
+        self._placed: dict[str, tuple] = {}  # name -> (plane matrix, window) last applied
         self.outline_source = vtkOutlineSource()
         mapper = vtkPolyDataMapper()
         mapper.SetInputConnection(self.outline_source.GetOutputPort())
@@ -66,14 +67,18 @@ class VolumeScene:
         return actor
 
     def update_plane(self, name: str, *, plane_matrix: np.ndarray | None, window: WindowLevel | None) -> None:
+        """Place one slice and map it through ``window``; unchanged inputs cost nothing."""
         actor = self.planes[name]
-        visible = plane_matrix is not None and self.mode == VolumeMode.PLANES
-        actor.SetVisibility(visible)
-        if plane_matrix is not None:
+        actor.SetVisibility(plane_matrix is not None and self.mode == VolumeMode.PLANES)
+        previous_matrix, previous_window = self._placed.get(name, (None, None))
+        if plane_matrix is not None and (
+            previous_matrix is None or not np.array_equal(plane_matrix, previous_matrix)
+        ):
             actor.SetUserMatrix(to_vtk_matrix(plane_matrix))
-        if window is not None:
+        if window is not None and window != previous_window:
             actor.GetProperty().SetLookupTable(_plane_table(window))
             actor.GetProperty().UseLookupTableScalarRangeOn()
+        self._placed[name] = (plane_matrix, window if window is not None else previous_window)
 
     def set_volume(self, volume: Volume | None) -> None:
         """The series whose box is outlined (and ray-cast in volume mode)."""

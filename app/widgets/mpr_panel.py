@@ -23,6 +23,9 @@ _POSITIONS = {
 }
 
 
+THREE_D_INTERVAL_MS = 100  # the 3D view follows at up to 10 frames/s; the 2D views at full rate
+
+
 class MprPanel(QWidget):
     def __init__(self, state: ViewerState, session: StudySession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,6 +38,7 @@ class MprPanel(QWidget):
             for plane in ViewPlane
         }
         self.volume_view = VolumeView(state, scheduler=self.scheduler, parent=self)
+        self.scheduler.throttle(self.volume_view.canvas, interval_ms=THREE_D_INTERVAL_MS)
         self.volume_view.attach(list(self.slice_views.values()))
         self.views: dict[ViewName, QWidget] = {**self.slice_views, ViewName.VOLUME: self.volume_view}
         for view in self.slice_views.values():
@@ -123,8 +127,8 @@ class MprPanel(QWidget):
 
     # --- rendering ---------------------------------------------------------------------------
     def flush(self) -> None:
-        """Render every view that changed, now."""
-        self.scheduler.flush()
+        """Render every view that changed, now (the 3D view included)."""
+        self.scheduler.render_everything_pending()
 
     def render_all(self) -> None:
         for view in self.visible_views():

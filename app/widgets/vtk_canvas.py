@@ -45,6 +45,8 @@ class VtkCanvas(QVTKRenderWindowInteractor):
     def __init__(self, parent: QWidget | None = None, *, forward_to_vtk: bool = False) -> None:
         super().__init__(parent)
         self._forward = forward_to_vtk
+        # Images need no multisampling, and with software OpenGL it costs more than the drawing itself.
+        self.GetRenderWindow().SetMultiSamples(0)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(120, 120)
         self.render_count = 0
