@@ -29,12 +29,9 @@ class ActionSpec:
 
 
 SPECS = (
+    ActionSpec("open", "&Open study folder…", ("Ctrl+O",), "mdi6.folder-open-outline", "Open a DICOM folder"),
     ActionSpec(
-        "open",
-        "&Open study…",
-        ("Ctrl+O",),
-        "mdi6.folder-open-outline",
-        "Open a folder, DICOMDIR, zip or NIfTI",
+        "open_file", "Open study &file…", ("Ctrl+Shift+O",), tip="A DICOMDIR, zip archive or NIfTI file"
     ),
     ActionSpec(
         "import_report", "Import &report…", ("Ctrl+I",), "mdi6.file-alert-outline", "Files not used, and why"

@@ -88,6 +88,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Prima Viewer")
     apply_theme(app)
     window = MainWindow(automation=bool(args.screenshot), layout=args.layout)
+    window.launch_options = {
+        "analyze": args.analyze,
+        "select": args.select,
+        "method": args.method,
+        "model": args.model,
+    }
     window.show()
     if study is not None:
         window.open_path(study)

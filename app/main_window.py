@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.events.connect_all()
         self.commands.sync_checks()
         self._screenshot_path: Path | None = None
+        # --analyze/--select/--method/--model from the command line, for the analysis panel to honour
+        self.launch_options: dict[str, object] = {}
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -40,7 +40,8 @@ class WindowCommands:
     def handlers(self) -> dict[str, Callable[[], None]]:
         w, state, mpr = self.window, self.window.state, self.window.mpr
         handlers: dict[str, Callable[[], None]] = {
-            "open": self.open_dialog,
+            "open": self.open_folder_dialog,
+            "open_file": self.open_file_dialog,
             "import_report": self.import_report,
             "save_screenshot": self.save_screenshot,
             "quit": w.close,
@@ -69,15 +70,18 @@ class WindowCommands:
         return handlers
 
     # --- files -------------------------------------------------------------------------------
-    def open_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self.window, "Open a study folder (or cancel to pick a file)")
-        if not path:
-            path, _filter = QFileDialog.getOpenFileName(
-                self.window,
-                "Open a DICOMDIR, zip or NIfTI file",
-                "",
-                "Studies (DICOMDIR *.zip *.nii *.nii.gz *.dcm);;All files (*)",
-            )
+    def open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Open a study folder")
+        if path:
+            self.window.open_path(path)
+
+    def open_file_dialog(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self.window,
+            "Open a DICOMDIR, zip archive or NIfTI file",
+            "",
+            "Studies (DICOMDIR *.zip *.nii *.nii.gz *.dcm);;All files (*)",
+        )
         if path:
             self.window.open_path(path)
 

@@ -86,6 +86,7 @@ class WindowEvents:
         window.progress.show_progress(loaded / max(len(uids), 1), f"Loaded {loaded}/{len(uids)} series")
         window.commands.refresh_presets()
         self.refresh_readouts()
+        self._show_cursor()
 
     def _on_series_failed(self, uid: str, exc: BaseException) -> None:
         name = window_series_name(self.window, uid)

@@ -31,9 +31,9 @@ class ShortcutsDialog(QDialog):
         self.setWindowTitle("Keyboard and mouse")
         self.resize(560, 620)
         rows = [
-            (a.shortcut().toString(), a.text().replace("&", ""))
-            for a in actions
-            if not a.shortcut().isEmpty()
+            (", ".join(key.toString() for key in action.shortcuts()), action.text().replace("&", ""))
+            for action in actions
+            if action.shortcuts()
         ]
         rows += list(MOUSE)
         self.table = QTableWidget(len(rows), 2)

@@ -69,6 +69,7 @@ class SliceView(QWidget):
         self.depth = 0.0
         self.align_to_acquisition = False
         self._overlay: tuple = (None, OverlayColormap.HOT, 0.0, 0.5)
+        self._fitted = False
         vertical, horizontal = _CROSS_PLANES[self.plane]
         self.scene = SliceScene(
             vertical_color=theme.PLANE_COLORS[vertical], horizontal_color=theme.PLANE_COLORS[horizontal]
@@ -177,8 +178,10 @@ class SliceView(QWidget):
 
     # --- camera ------------------------------------------------------------------------------
     def reset_camera(self) -> None:
+        """Fit the image to the view (again once the view has its real size, if hidden now)."""
         self._sync_viewport()
         self.scene.fit()
+        self._fitted = self.canvas.isVisible()
         self._camera_changed()
 
     def zoom_by(self, factor: float, *, about_px: tuple[float, float] | None = None) -> None:
@@ -207,7 +210,12 @@ class SliceView(QWidget):
         self.scene.set_viewport(width, height, pixel_scale=self.canvas.pixel_ratio())
 
     def _on_resized(self) -> None:
-        self.reset_camera()
+        """Keep zoom and pan through resizes and layout changes; fit a view never fitted while shown."""
+        if not self._fitted:
+            self.reset_camera()
+            return
+        self._sync_viewport()
+        self._camera_changed()
 
     def request_render(self) -> None:
         self.scheduler.request(self.canvas)

@@ -42,7 +42,7 @@ class VolumeView(QWidget):
         self.marker = vtkOrientationMarkerWidget()
         self.marker.SetOrientationMarker(orientation_cube())
         self.marker.SetInteractor(self.canvas._Iren)
-        self.marker.SetViewport(0.0, 0.0, 0.16, 0.16)
+        self.marker.SetViewport(0.83, 0.01, 0.98, 0.23)
         self.marker.SetEnabled(True)
         self.marker.InteractiveOff()
         layout = QVBoxLayout(self)
@@ -52,6 +52,7 @@ class VolumeView(QWidget):
         layout.addWidget(self.canvas, 1)
         self.slice_views: dict[str, SliceView] = {}
         self._camera_placed = False
+        self._transfer_window = None
         self._connections = connect_handlers(state, self)
 
     def attach(self, views: list[SliceView]) -> None:
@@ -70,18 +71,24 @@ class VolumeView(QWidget):
             self.scene.update_plane(name, plane_matrix=matrix, window=window)
         lead = self.slice_views.get(ViewName.AXIAL.value)
         display = lead.display if lead else None
-        self.scene.set_volume(display.volume if display else None)
+        volume = display.volume if display else None
+        changed = volume is not self.scene.volume or self.scene.mode == VolumeMode.PLANES
+        self.scene.set_volume(volume)
         if display is not None:
             window = self.state.window_levels.get(display.uid, display.presets[0].window)
-            if self.scene.mode == VolumeMode.VOLUME:
+            if self.scene.mode == VolumeMode.VOLUME and window != self._transfer_window:
                 self.scene.set_transfer(window)
+                self._transfer_window = window
+                changed = True
             if not self._camera_placed:
                 self.reset_camera()
-        self.request_render()
+        if changed:  # a volume rendering does not change when only the slices move
+            self.request_render()
 
     def set_mode(self, mode: VolumeMode | str) -> None:
         mode = VolumeMode(mode)
         self.scene.set_mode(mode)
+        self._transfer_window = None
         index = self.mode_chooser.findData(mode.value)
         if index != self.mode_chooser.currentIndex():
             self.mode_chooser.blockSignals(True)
