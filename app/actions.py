@@ -33,6 +33,7 @@ SPECS = (
     ActionSpec(
         "open_file", "Open study &file…", ("Ctrl+Shift+O",), tip="A DICOMDIR, zip archive or NIfTI file"
     ),
+    ActionSpec("open_demo", "Open the &demo study", tip="A synthetic study made on this computer"),
     ActionSpec(
         "import_report", "Import &report…", ("Ctrl+I",), "mdi6.file-alert-outline", "Files not used, and why"
     ),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.about import VersionAction
+from app.demo import demo_maker
 from prima_core import RESEARCH_CAVEAT
 
 LAYOUTS = ("1x1", "1x3", "2x2")
@@ -33,16 +33,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _demo_study() -> Path | None:
-    """The demo study folder, or ``None`` when this build has no demo study maker."""
-    try:
-        demo = importlib.import_module("prima_core.demo")
-    except ImportError:
-        return None
-    ensure = getattr(demo, "ensure_demo_study", None)
-    return Path(ensure()) if ensure is not None else None
-
-
 def _analysis_notice(args: argparse.Namespace) -> None:
     options = {
         "--analyze": args.analyze,
@@ -65,15 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_request:  # --help, --version, or a usage error
         return int(exit_request.code or 0)
-    study = Path(args.study) if args.study else None
-    if args.demo:
-        study = _demo_study()
-        if study is None:
-            print(
-                "prima-viewer: the demo study is not available in this build (prima_core.demo).",
-                file=sys.stderr,
-            )
-            return 1
+    study = Path(args.study) if args.study and not args.demo else None
+    if args.demo and demo_maker() is None:
+        print(
+            "prima-viewer: the demo study is not available in this build (prima_core.demo).", file=sys.stderr
+        )
+        return 1
     if study is not None and not study.exists():
         print(f"prima-viewer: no such file or folder: {study}", file=sys.stderr)
         return 1
@@ -95,7 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model": args.model,
     }
     window.show()
-    if study is not None:
+    if args.demo:
+        window.open_demo()
+    elif study is not None:
         window.open_path(study)
     if args.screenshot:
         window.screenshot_when_ready(args.screenshot)

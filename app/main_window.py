@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from app.actions import build_actions
+from app.demo import demo_maker
 from app.menus import build_menus, build_toolbar
 from app.screenshot import grab_window
 from app.session import StudySession
@@ -17,7 +18,8 @@ from app.widgets.mpr_panel import MprPanel
 from app.widgets.status_readout import ProgressReadout, StatusReadout
 from app.widgets.study_browser import StudyBrowserPanel, patient_text
 from app.window_commands import WindowCommands
-from app.window_events import WindowEvents
+from app.window_events import WindowEvents, error_text
+from app.workers import Worker
 from prima_core import __version__
 
 APP_NAME = "Prima Viewer"
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self._screenshot_path: Path | None = None
         # --analyze/--select/--method/--model from the command line, for the analysis panel to honour
         self.launch_options: dict[str, object] = {}
+        self._opening = False  # preparing something to open (the demo study)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -83,6 +86,33 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.progress.show_progress(None, f"Opening {path.name}…")
         self.session.open(path)
+
+    def open_demo(self) -> None:
+        """Prepare the built-in demo study in the background (first time only), then open it."""
+        maker = demo_maker()
+        if maker is None:
+            self.show_error("Demo study", "the demo study is not available in this build")
+            return
+        self._opening = True
+        worker = Worker(lambda *, progress, cancel: maker(progress=progress, cancel=cancel), name="demo")
+        worker.signals.progress.connect(
+            lambda event: self.progress.show_progress(
+                event.fraction, event.message or "Preparing the demo study…"
+            )
+        )
+        worker.signals.finished.connect(self.open_path)
+        worker.signals.failed.connect(
+            lambda exc: self.show_error("Could not prepare the demo study", error_text(exc))
+        )
+        worker.signals.cancelled.connect(self.progress.finish)
+        worker.signals.done.connect(self._opened)
+        self.progress.show_progress(None, "Preparing the demo study…")
+        self.session.workers.submit(worker)
+
+    def _opened(self) -> None:
+        self._opening = False
+        if not self.session.busy and self.session.result is None:
+            self.on_ready()
 
     def update_title(self) -> None:
         result = self.session.result
@@ -120,7 +150,8 @@ class MainWindow(QMainWindow):
     def screenshot_when_ready(self, path: str | Path) -> None:
         """Save a screenshot once everything has loaded and rendered, then exit 0."""
         self._screenshot_path = Path(path)
-        if not self.session.busy and self.session.result is None and self.session.source is None:
+        idle = not self.session.busy and not self._opening
+        if idle and self.session.result is None and self.session.source is None:
             QTimer.singleShot(200, self._take_screenshot)
 
     def on_ready(self) -> None:

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from app.main_window import MainWindow
 
 MENUS = {
-    "file": ("&File", ["open", "open_file", "import_report", None, "save_screenshot", None, "quit"]),
+    "file": (
+        "&File",
+        ["open", "open_file", "open_demo", "import_report", None, "save_screenshot", None, "quit"],
+    ),
     "view": (
         "&View",
         [

@@ -42,6 +42,7 @@ class WindowCommands:
         handlers: dict[str, Callable[[], None]] = {
             "open": self.open_folder_dialog,
             "open_file": self.open_file_dialog,
+            "open_demo": w.open_demo,
             "import_report": self.import_report,
             "save_screenshot": self.save_screenshot,
             "quit": w.close,

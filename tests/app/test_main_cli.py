@@ -14,9 +14,8 @@ pytestmark = pytest.mark.gui
 def image_array(path) -> np.ndarray:
     image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
     buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
-    return buffer.reshape(image.height(), image.bytesPerLine())[:, : 3 * image.width()].reshape(
-        image.height(), image.width(), 3
-    )
+    rows = buffer.reshape(image.height(), image.bytesPerLine())[:, : 3 * image.width()]
+    return rows.reshape(image.height(), image.width(), 3).copy()  # own the pixels: the QImage goes away
 
 
 def test_screenshot_of_a_study_is_written_and_not_black(qtbot, phantom_study, tmp_path, capsys):
@@ -47,3 +46,11 @@ def test_arguments(capsys, tmp_path):
     assert main([str(tmp_path / "missing")]) == 1
     assert "no such file" in capsys.readouterr().err
     assert main(["--layout", "3x3"]) == 2  # argparse usage error
+
+
+@pytest.mark.slow
+def test_demo_study_opens_and_is_screenshotted(qtbot, tmp_path):
+    png = tmp_path / "demo.png"
+    assert main(["--demo", "--screenshot", str(png), "--layout", "1x1"]) == 0
+    grey = image_array(png).mean(axis=2)
+    assert (grey[grey.shape[0] // 4 : 3 * grey.shape[0] // 4, grey.shape[1] // 3 :] > 60).sum() > 20_000
