@@ -20,7 +20,6 @@ from app.widgets.study_browser import StudyBrowserPanel, patient_text
 from app.window_commands import WindowCommands
 from app.window_events import WindowEvents, error_text
 from app.workers import Worker
-from prima_core import __version__
 
 APP_NAME = "Prima Viewer"
 
@@ -188,10 +187,3 @@ class MainWindow(QMainWindow):
         self.session.shutdown()
         self.mpr.shutdown()
         super().closeEvent(event)
-
-    def about_text(self) -> str:
-        return (
-            f"<b>{APP_NAME}</b> {__version__}<br>"
-            "Brain MRI reading with the Prima foundation model beside you."
-            "<br><b>Research use, not for clinical decisions.</b>"
-        )

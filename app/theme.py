@@ -58,6 +58,9 @@ def apply_theme(app: QApplication) -> None:
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#4a5058"))
     app.setPalette(palette)
+    window_icon = RESOURCES / "icons" / "prima-viewer-256.png"
+    if window_icon.exists():
+        app.setWindowIcon(QIcon(str(window_icon)))
     qss = RESOURCES / "app.qss"
     if qss.exists():
         app.setStyleSheet(qss.read_text(encoding="utf-8"))
