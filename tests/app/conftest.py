@@ -67,7 +67,7 @@ def phantom_study(tmp_path_factory) -> Path:
 def oblique_study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("oblique_study")
     make_series(
-        root, orientation="oblique", shape=(40, 40, 16), spacing=(2.0, 2.0, 3.0), phantom=head_phantom
+        root, orientation="oblique", shape=(60, 60, 26), spacing=(2.0, 2.0, 3.0), phantom=head_phantom
     )
     return root
 

@@ -156,3 +156,14 @@ def test_the_other_series_shows_the_same_anatomy(qtbot, window, phantom_study):
     assert sagittal_view.display.uid == flair
     assert grey_at(sagittal_view, BLOCK_CENTER) == pytest.approx(255 * 0.6, abs=12)
     assert grey_at(window.mpr.slice_views[ViewName.AXIAL], BLOCK_CENTER) == pytest.approx(255 * 0.6, abs=12)
+
+
+def test_an_oblique_acquisition_is_placed_by_its_affine(qtbot, window, oblique_study):
+    """Rotated ~30 and ~35 degrees about two axes: the cube still shows where it is in patient space."""
+    prepare(qtbot, window, oblique_study)
+    for name in (ViewName.AXIAL, ViewName.CORONAL, ViewName.SAGITTAL):
+        view = window.mpr.slice_views[name]
+        assert grey_at(view, CUBE_CENTER) > 200, name
+        right = view.frame.right
+        mirrored = CUBE_CENTER - 2 * (CUBE_CENTER @ right) * right  # the other side of the screen
+        assert grey_at(view, mirrored) < 120, name
