@@ -21,6 +21,7 @@ Public inference API (kept stable; ``prima_core.pipeline`` and ``prima_core.expl
     Differentiable pieces, for explanations (call without ``inference_mode``):
     ``embed_series(series_tokens, series_names) -> Tensor (n_series, E)``,
     ``study_embedding_from_series_vectors(vectors, study_description) -> Tensor (C_out*E,)``,
+    ``study_embeddings(series_vectors (B, S, E), study_description) -> Tensor (B, C_out*E)`` (batched),
     ``heads_from_embedding(embedding, *, diagnoses=None, referrals=None, priority=True) -> HeadValues``
     (0-d tensors by name; ``None`` = all names).
 

@@ -81,6 +81,11 @@ class ModelBundle:
         with self.autocast():
             return self.model.study_embedding_from_series_vectors(series_vectors, study_description).float()
 
+    def study_embeddings(self, series_vectors: Tensor, study_description: str) -> Tensor:
+        """Batched ``study_embedding_from_series_vectors``: (B, S, E) -> (B, C_out*E); differentiable."""
+        with self.autocast():
+            return self.model.visual.study_embeddings(series_vectors, study_description).float()
+
     def heads_from_embedding(
         self,
         embedding: Tensor,

@@ -77,6 +77,20 @@ class HierarchicalViT(nn.Module):
         sequence = torch.cat([p.to(series_vectors.dtype) for p in parts], dim=0)
         return self.outer(sequence[None])[0]
 
+    def study_embeddings(self, series_vectors: Tensor, study_description: str) -> Tensor:
+        """Many studies at once: series vectors (B, S, E) -> study embeddings (B, C_out * E).
+
+        Per study the same as :meth:`study_embedding_from_series_vectors`; the description is
+        encoded once (explanations run many perturbed copies of one study).
+        """
+        batch = series_vectors.shape[0]
+        parts = []
+        if self.study_description is not None:
+            code = self.study_description([study_description]).to(series_vectors.dtype)
+            parts.append(code[None].expand(batch, -1, -1))
+        parts.append(series_vectors)
+        return self.outer(torch.cat(parts, dim=1))
+
     def forward(
         self, series_tokens: Sequence[Tensor], series_names: Sequence[str], study_description: str
     ) -> Tensor:
