@@ -13,8 +13,8 @@ Compared, in the same run on the same window:
 
 * ``ours``: an event rewrites only the reslice-axes matrix of the views whose slice changed,
   samples nearest-neighbour while a drag is under way (linear again on release), renders each
-  changed 2D view once per turn of the event loop, and the 3D view at most every 100 ms (its
-  postponed renders land inside later events, so they are counted);
+  changed 2D view once per turn of the event loop, and the 3D view at most every 100 ms (250 ms
+  during a drag; its postponed renders land inside later events, so they are counted);
 * ``re-set``: the obvious alternative -- every event re-sets each 2D view's reslice pipeline
   (volume wrapped again, output grid and axes set again, linear sampling) and renders every view;
 * ``linear, all views``: our matrix-only updates but linear sampling during drags and every view

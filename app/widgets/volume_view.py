@@ -13,6 +13,9 @@ from app.widgets.slice_view import SliceView
 from app.widgets.view_header import ViewHeader
 from app.widgets.vtk_canvas import VtkCanvas
 
+IDLE_INTERVAL_MS = 100  # at most 10 frames/s while slices change (scrolling)
+DRAG_INTERVAL_MS = 250  # at most 4 frames/s during a crosshair drag, so the 2D views keep the budget
+
 
 class VolumeView(QWidget):
     name = ViewName.VOLUME
@@ -109,6 +112,14 @@ class VolumeView(QWidget):
 
     def _on_window_level_changed(self, uid: str, window) -> None:
         self.refresh()
+
+    def _on_interacting_changed(self, interacting: bool) -> None:
+        """While the reader drags in a 2D view, the 3D view follows at a lower rate."""
+        self.scheduler.throttle(
+            self.canvas, interval_ms=DRAG_INTERVAL_MS if interacting else IDLE_INTERVAL_MS
+        )
+        if not interacting:
+            self.request_render()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
