@@ -81,6 +81,7 @@ class WindowEvents:
         if uid == self.default_uid and not self._cursor_placed:
             self._cursor_placed = True
             window.state.set_cursor(display.volume.center_lps())
+            window.mpr.active_slice_view().canvas.setFocus()  # arrow keys scroll at once
         uids = window.session.series_uids()
         loaded = sum(window.session.display(u) is not None for u in uids)
         window.progress.show_progress(loaded / max(len(uids), 1), f"Loaded {loaded}/{len(uids)} series")
