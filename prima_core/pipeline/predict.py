@@ -121,6 +121,60 @@ def _resolve_cache(cache: TokenCache | bool | None) -> TokenCache | None:
     return cache
 
 
+def _tokenize_study(
+    ordered: list[Series],
+    bundle: Any,
+    *,
+    cache: TokenCache | None,
+    fingerprint: str,
+    clock: _Clock,
+    chunk_size: int | None,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> tuple[list[SeriesResult], list[SkippedSeries]]:
+    """Tokenize every series in order; a series that fails is skipped with its reason."""
+    results: list[SeriesResult] = []
+    skipped: list[SkippedSeries] = []
+    n = max(len(ordered), 1)
+    for index, series in enumerate(ordered):
+        check(cancel)
+        report(progress, "tokenize", index / n, f"series {index + 1}/{n}: {series.model_name}")
+
+        def on_chunk(done: int, total: int, index: int = index, name: str = series.model_name) -> None:
+            report(progress, "tokenize", (index + done / max(total, 1)) / n, f"{name}: {done}/{total} tokens")
+
+        try:
+            results.append(
+                _tokenize_series(
+                    series,
+                    bundle,
+                    cache=cache,
+                    fingerprint=fingerprint,
+                    clock=clock,
+                    chunk_size=chunk_size,
+                    cancel=cancel,
+                    on_chunk=on_chunk,
+                )
+            )
+        except Cancelled:
+            raise
+        except (UserError, ValueError, OSError, RuntimeError, MemoryError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            skipped.append(SkippedSeries(series.model_name, reason))
+    report(progress, "tokenize", 1.0, f"{len(results)} of {len(ordered)} series tokenized")
+    return results, skipped
+
+
+def _cache_and_fingerprint(cache: TokenCache | bool | None, bundle: Any) -> tuple[TokenCache | None, str]:
+    cache_obj = _resolve_cache(cache)
+    if cache_obj is None:
+        return None, ""
+    try:
+        return cache_obj, tokenizer_fingerprint(bundle)
+    except (ValueError, OSError):
+        return None, ""  # weights we cannot identify are never cached
+
+
 def predict_study(
     study: Study,
     bundle: Any,
@@ -143,51 +197,27 @@ def predict_study(
         Overrides the study's own StudyDescription (default when both are empty:
         ``MRI BRAIN WO AND W CONTRAST``, as in the release).
     progress, cancel
-        Progress events per stage ("load", "tokenize", "vit"); cancellation is checked between
-        series and between encoder chunks (raises ``Cancelled``).
+        Progress events for the stages "tokenize" (per series and encoder chunk) and "vit";
+        cancellation is checked between series and between encoder chunks (raises ``Cancelled``).
     cache : TokenCache | bool
         ``True``: the per-user token cache; ``False``/``None``: none; or a cache of your own.
+    chunk_size : int, optional
+        Patches per encoder call (default: :func:`prima_core.pipeline.encoder.default_chunk`).
     """
     clock = _Clock()
     started = time.perf_counter()
-    cache_obj = _resolve_cache(cache)
-    fingerprint = ""
-    if cache_obj is not None:
-        try:
-            fingerprint = tokenizer_fingerprint(bundle)
-        except (ValueError, OSError):
-            cache_obj = None  # weights we cannot identify are never cached
+    cache_obj, fingerprint = _cache_and_fingerprint(cache, bundle)
     ordered = release_order(study.series)
-    results: list[SeriesResult] = []
-    skipped: list[SkippedSeries] = []
-    n = max(len(ordered), 1)
-    for index, series in enumerate(ordered):
-        check(cancel)
-        report(progress, "tokenize", index / n, f"series {index + 1}/{n}: {series.model_name}")
-
-        def on_chunk(done: int, total: int, index: int = index, name: str = series.model_name) -> None:
-            report(progress, "tokenize", (index + done / max(total, 1)) / n, f"{name}: {done}/{total} tokens")
-
-        try:
-            results.append(
-                _tokenize_series(
-                    series,
-                    bundle,
-                    cache=cache_obj,
-                    fingerprint=fingerprint,
-                    clock=clock,
-                    chunk_size=chunk_size,
-                    cancel=cancel,
-                    on_chunk=on_chunk,
-                )
-            )
-        except Cancelled:
-            raise
-        except (UserError, ValueError, OSError, RuntimeError, MemoryError) as exc:
-            skipped.append(
-                SkippedSeries(series.model_name, str(exc).splitlines()[0] if str(exc) else repr(exc))
-            )
-    report(progress, "tokenize", 1.0, f"{len(results)} of {len(ordered)} series tokenized")
+    results, skipped = _tokenize_study(
+        ordered,
+        bundle,
+        cache=cache_obj,
+        fingerprint=fingerprint,
+        clock=clock,
+        chunk_size=chunk_size,
+        progress=progress,
+        cancel=cancel,
+    )
     if not results:
         reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped) or "the study has no series"
         raise UserError(f"no series of this study could be used by Prima ({reasons})")
