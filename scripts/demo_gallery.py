@@ -145,7 +145,8 @@ def main() -> None:
         render_case(study_dir, png)
         print(f"{case}: generated in {wall:.2f} s wall, {cpu:.2f} s CPU -> {png}")
         if args.keep:
-            shutil.copytree(study_dir, args.out / study_dir.name, dirs_exist_ok=True)
+            shutil.rmtree(args.out / study_dir.name, ignore_errors=True)  # never mix two runs' files
+            shutil.copytree(study_dir, args.out / study_dir.name)
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -10,12 +10,17 @@ along k. UIDs are derived from caller-given entropy so the same input writes the
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.filebase import DicomBytesIO
+from pydicom.filewriter import write_dataset, write_file_meta_info
+from pydicom.tag import Tag
 from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
 
 from prima_core import __version__
@@ -132,6 +137,48 @@ def _common(study: StudyInfo, series: SeriesInfo, pixels: np.ndarray, affine: np
     return values
 
 
+PER_SLICE = ("SOPInstanceUID", "InstanceNumber", "ImagePositionPatient", "SliceLocation", "PixelData")
+PREAMBLE = b"\x00" * 128 + b"DICM"
+
+
+def _encode(ds: Dataset) -> bytes:
+    """pydicom's encoding of ``ds`` (explicit VR little endian, no file meta)."""
+    fp = DicomBytesIO()
+    fp.is_implicit_VR, fp.is_little_endian = False, True
+    write_dataset(fp, ds)
+    return fp.getvalue()
+
+
+class _SliceEncoder:
+    """Encodes a series' slices, with the elements they share encoded once.
+
+    A file's data elements are written in tag order, each independently, so a slice's
+    encoding is the shared elements (pre-encoded in runs between the per-slice tags) with
+    the per-slice elements encoded in their places: the same bytes ``Dataset.save_as``
+    writes, several times faster for a series of many slices.
+    """
+
+    def __init__(self, common: Dataset) -> None:
+        self.tags = sorted(Tag(keyword) for keyword in PER_SLICE)
+        runs = [Dataset() for _ in range(len(self.tags) + 1)]
+        for element in common:
+            runs[bisect.bisect(self.tags, element.tag)].add(element)
+        self.runs = [_encode(run) for run in runs]
+
+    def encode(self, meta: FileMetaDataset, values: dict[str, Any]) -> bytes:
+        fp = DicomBytesIO()
+        fp.is_implicit_VR, fp.is_little_endian = False, True
+        write_file_meta_info(fp, meta, enforce_standard=True)
+        parts = [PREAMBLE, fp.getvalue(), self.runs[0]]
+        for tag, run in zip(self.tags, self.runs[1:], strict=True):
+            element = Dataset()
+            keyword = keyword_for_tag(tag)
+            vr = "OW" if keyword == "PixelData" else dictionary_VR(tag)  # 16-bit pixels: OW
+            element.add_new(tag, vr, values[keyword])
+            parts += [_encode(element), run]
+        return b"".join(parts)
+
+
 def write_series(
     pixels: np.ndarray, affine: np.ndarray, *, folder: Path, study: StudyInfo, series: SeriesInfo
 ) -> list[Path]:
@@ -139,9 +186,10 @@ def write_series(
     if pixels.dtype != np.uint16 or pixels.ndim != 3:
         raise ValueError("write_series needs a 3D uint16 array")
     folder.mkdir(parents=True, exist_ok=True)
-    base = Dataset()
+    common = Dataset()
     for keyword, value in _common(study, series, pixels, affine).items():
-        setattr(base, keyword, value)
+        setattr(common, keyword, value)
+    encoder = _SliceEncoder(common)
     normal = affine[:3, 2] / np.linalg.norm(affine[:3, 2])
     paths = []
     for k in range(pixels.shape[0]):
@@ -151,14 +199,14 @@ def write_series(
         meta.MediaStorageSOPClassUID = MRImageStorage
         meta.MediaStorageSOPInstanceUID = sop_uid
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset(dict(base))  # shares base's elements, which are never modified; adds its own
-        ds.file_meta = meta
-        ds.SOPInstanceUID = sop_uid
-        ds.InstanceNumber = k + 1
-        ds.ImagePositionPatient = [_ds_number(float(v)) for v in position]
-        ds.SliceLocation = _ds_number(float(position @ normal))
-        ds.PixelData = pixels[k].astype("<u2").tobytes()
+        values = {
+            "SOPInstanceUID": sop_uid,
+            "InstanceNumber": k + 1,
+            "ImagePositionPatient": [_ds_number(float(v)) for v in position],
+            "SliceLocation": _ds_number(float(position @ normal)),
+            "PixelData": pixels[k].astype("<u2").tobytes(),
+        }
         path = folder / f"IM{k + 1:04d}.dcm"
-        ds.save_as(path, enforce_file_format=True, implicit_vr=False, little_endian=True)
+        path.write_bytes(encoder.encode(meta, values))
         paths.append(path)
     return paths

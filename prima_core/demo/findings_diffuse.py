@@ -162,7 +162,8 @@ class LargeVesselStroke(FindingPlan):
         return [MassSource(tuple(centre), 0.12 * self.volume_mm3)]
 
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
-        infarct = self.wedge * (anat.gm[self.box] + anat.wm[self.box])
+        # 85 % of the tissue: some grey-white pattern still shows through the swollen territory.
+        infarct = 0.85 * self.wedge * (anat.gm[self.box] + anat.wm[self.box])
         anat.paint(self.box, {"infarct": infarct})
         return [Lesion(self.name, self.box, infarct)]
 

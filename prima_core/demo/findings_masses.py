@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from prima_core.demo.findings_base import EDEMA, FindingPlan, edema_parts, region, side, volume_ml
 from prima_core.demo.phantom_anatomy import Anatomy, grid_box, grid_coords
@@ -181,7 +182,8 @@ class Meningioma(_DuralDome):
         return lesions + ([Lesion(EDEMA, self.box, edema)] if self.edema_mm3 > 1000 else [])
 
     def describe(self) -> str:
-        return f"{side(self.anchor)} {region(self.anchor)} convexity meningioma ({2 * self.radius:.0f} mm)"
+        edema = " with oedema of the adjacent brain" if self.edema_mm3 > 1000 else ""
+        return f"{side(self.anchor)} {region(self.anchor)} meningioma ({2 * self.radius:.0f} mm){edema}"
 
 
 class ArachnoidCyst(_DuralDome):
@@ -280,6 +282,8 @@ class SubduralHematoma(FindingPlan):
         self.fraction = (
             soft_inside(t.depth[self.box], profile, 1.5) * t.cavity[self.box] * allowed * (profile > 0.5)
         )
+        # Where the pushed brain leaves room under the collection, the blood fills it.
+        self.footprint = soft_inside(t.depth[self.box], 1.6 * profile + 3.0, 2.0) * allowed * (profile > 0.5)
         self.volume_mm3 = volume_ml(t, self.fraction) * 1000.0
         points = surface_points(t, self.anchor, 0.8 * extent, 14, rng)
         weights = self.thickness * np.clip(
@@ -295,8 +299,12 @@ class SubduralHematoma(FindingPlan):
         return self._sources
 
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
-        anat.paint(self.box, {f"sdh_{self.age}": self.fraction})
-        return [Lesion(self.name, self.box, self.fraction)]
+        # The arachnoid bridges the sulci: the collection's inner margin follows the smoothed brain.
+        tissue = ndi.gaussian_filter(anat.gm[self.box] + anat.wm[self.box], 2.0)
+        room = np.clip(1.0 - 1.6 * tissue, 0.0, 1.0) * self.footprint
+        blood = np.maximum(self.fraction, room) * anat.template.cavity[self.box]
+        anat.paint(self.box, {f"sdh_{self.age}": blood})
+        return [Lesion(self.name, self.box, blood)]
 
     def describe(self) -> str:
         return f"{self.age} {side(self.anchor)} convexity subdural haematoma, {self.thickness:.0f} mm thick"

@@ -92,6 +92,16 @@ def test_files_are_plain_mr_images_with_stable_uids(written, tmp_path):
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
 
 
+def test_files_are_exactly_what_pydicom_writes(written, tmp_path):
+    """The pre-encoded fast path writes the bytes pydicom's own ``save_as`` writes."""
+    _, _, paths = written
+    for path in paths[:2]:
+        ds = pydicom.dcmread(path)
+        again = tmp_path / "again.dcm"
+        ds.save_as(again, enforce_file_format=True, implicit_vr=False, little_endian=True)
+        assert again.read_bytes() == path.read_bytes()
+
+
 def test_importer_recovers_the_affine(written, tmp_path):
     affine, pixels, _ = written
     volume = open_studies(tmp_path / "S01").studies[0].series[0].load()

@@ -52,6 +52,7 @@ def test_default_location_follows_the_cache_variable(monkeypatch, tmp_path, show
     assert ensure_demo_study() == showcase[1]
 
 
+@pytest.mark.slow  # building the full ``prima`` parser imports torch
 def test_cli_writes_a_study_and_refuses_unknown_findings(tmp_path, capsys):
     out = tmp_path / "study"
     assert main(["demo-study", "--seed", "4", "--normal", "--series", "AX FLAIR", "--out", str(out)]) == 0
