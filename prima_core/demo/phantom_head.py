@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
+from prima_core.demo.phantom_neck import neck_structures
+
 SUBARACHNOID_MM = 1.5  # brain hull to inner table
 INNER_TABLE_MM = 1.6
 OUTER_TABLE_MM = 1.6
@@ -21,9 +23,14 @@ EYE_CENTERS_LPS = ((-31.0, -55.0, -36.0), (31.0, -55.0, -36.0))
 
 
 def _bumps(shape: tuple[int, ...], seed: int, cells: int = 9) -> np.ndarray:
-    """A fixed smooth random field in [-1, 1] (about ``cells`` bumps per axis) for anatomical variation."""
-    coarse = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(cells, cells, cells)).astype(np.float32)
-    return ndi.zoom(coarse, [n / cells for n in shape], order=1, grid_mode=True, mode="nearest")
+    """A fixed smooth random field in about [-1, 1] for anatomical variation (sum of 1D profiles)."""
+    rng = np.random.default_rng(seed)
+    profiles = []
+    for axis, n in enumerate(shape):
+        coarse = rng.uniform(-1.0, 1.0, size=cells)
+        line = np.interp(np.linspace(0, cells - 1, n), np.arange(cells), coarse).astype(np.float32)
+        profiles.append(line.reshape([n if a == axis else 1 for a in range(3)]))
+    return (profiles[0] + profiles[1] + profiles[2]) / np.float32(1.5)
 
 
 def _ramp(d: np.ndarray, edge: float, width: float) -> np.ndarray:
@@ -82,6 +89,16 @@ def _ventricles(csf: np.ndarray, depth: np.ndarray, spacing: float) -> np.ndarra
     return (csf * keep).astype(np.float32)
 
 
+def _ventricle_distance(vent_mask: np.ndarray, spacing: float, margin_mm: float = 60.0) -> np.ndarray:
+    """mm from the ventricle wall (negative inside), computed in a box around the ventricles only."""
+    field = np.full(vent_mask.shape, margin_mm, np.float32)
+    idx = np.nonzero(vent_mask)
+    pad = int(np.ceil(margin_mm / spacing))
+    box = tuple(slice(max(0, int(a.min()) - pad), int(a.max()) + pad + 1) for a in idx)
+    field[box] = -_signed_distance(vent_mask[box], spacing)
+    return np.minimum(field, margin_mm)
+
+
 def _sinuses(depth: np.ndarray, shape: tuple[int, ...], affine: np.ndarray) -> np.ndarray:
     """Superior sagittal and transverse dural venous sinuses along the inner table."""
     z, y, x = _grid(shape, affine)
@@ -135,11 +152,15 @@ def build_head(*, t1: np.ndarray, gm: np.ndarray, wm: np.ndarray, affine: np.nda
     fat = _ramp(skin_depth, SKIN_MM, spacing) * (1.0 - _ramp(skin_depth, SKIN_MM + fat_mm, spacing))
     soft = np.clip(in_head - cavity - skull - skin - fat, 0.0, 1.0)
     skull, marrow = skull * (1.0 - skin - fat), marrow * (1.0 - skin - fat)
-    bone = np.clip(skull - marrow, 0.0, 1.0)
+    neck = neck_structures(gm.shape, affine)
+    outside_cavity = (1.0 - cavity) * in_head
+    solid = np.clip(sum(neck.values()), 0.0, 1.0) * outside_cavity
+    soft, fat, skin = soft * (1.0 - solid), fat * (1.0 - solid), skin * (1.0 - solid)
+    marrow = np.clip(marrow * (1.0 - solid) + neck["spine_marrow"] * outside_cavity, 0.0, 1.0)
+    bone = np.clip(skull * (1.0 - solid) - marrow, 0.0, 1.0) + neck["spine_bone"] * outside_cavity
     vitreous, lens, orbital_fat = _orbits(gm.shape, affine)
-    soft = soft * (1.0 - orbital_fat)
-    orbital_fat = orbital_fat * (1.0 - vitreous - lens) * (1.0 - cavity)
-    muscle = np.clip(soft - marrow - bone, 0.0, 1.0) * (1.0 - vitreous - lens)
+    orbital_fat = orbital_fat * (1.0 - vitreous - lens) * (1.0 - cavity) * (1.0 - solid)
+    muscle = np.clip(soft - orbital_fat - vitreous - lens, 0.0, 1.0)
     ventricles = _ventricles(csf, depth, spacing)
     vent_mask = ventricles > 0.5
     sulcal = ((csf > 0.5) & ~vent_mask) | ((cavity > 0.5) & ~brain)
@@ -159,6 +180,9 @@ def build_head(*, t1: np.ndarray, gm: np.ndarray, wm: np.ndarray, affine: np.nda
         "dura": dura,
         "sinus": sinus,
         "choroid": choroid,
+        "cord": neck["cord"] * outside_cavity,
+        "csf_spinal": neck["csf_spinal"] * outside_cavity,
+        "disc": neck["disc"] * outside_cavity,
     }
     return Template(
         affine=affine,
@@ -167,17 +191,27 @@ def build_head(*, t1: np.ndarray, gm: np.ndarray, wm: np.ndarray, affine: np.nda
         cavity=cavity,
         depth=depth,
         ventricles=ventricles,
-        ventricle_distance=-_signed_distance(vent_mask, spacing),
+        ventricle_distance=_ventricle_distance(vent_mask, spacing),
         sulcal_distance=ndi.distance_transform_edt(~sulcal).astype(np.float32) * spacing,
         fixed=fixed_parts,
     )
 
 
 def _ball(shape: tuple[int, ...], affine: np.ndarray, centre, radius: float) -> np.ndarray:
-    """Soft-edged ball (fraction 0..1) of ``radius`` mm around an LPS ``centre``."""
+    """Soft-edged ball (fraction 0..1) of ``radius`` mm around an LPS ``centre`` (computed near it only)."""
+    out = np.zeros(shape, np.float32)
+    step = float(affine[0, 0])
+    ijk = (np.asarray(centre, np.float64) - affine[:3, 3]) / np.diag(affine)[:3]
+    reach = radius / step + 2
+    box = tuple(
+        slice(max(0, int(np.floor(c - reach))), min(n, int(np.ceil(c + reach)) + 1))
+        for c, n in zip(ijk[::-1], shape, strict=True)
+    )
     z, y, x = _grid(shape, affine)
+    z, y, x = z[box[0]], y[:, box[1]], x[:, :, box[2]]
     r = np.sqrt((x - centre[0]) ** 2 + (y - centre[1]) ** 2 + (z - centre[2]) ** 2)
-    return _ramp(-r, -radius, float(affine[0, 0]))
+    out[box] = _ramp(-r, -radius, step)
+    return out
 
 
 def _orbits(shape: tuple[int, ...], affine: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
