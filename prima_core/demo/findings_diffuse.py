@@ -73,7 +73,7 @@ class MultipleSclerosis(FindingPlan):
             compartment = "ms_active" if n < active else "ms_plaque"
             if site == "peri":  # Dawson's fingers: long axis along the ventricle's normal
                 axis = gradient_direction(t, t.ventricle_distance, center)
-                radii = (rng.uniform(4.0, 8.0), rng.uniform(2.2, 3.8), rng.uniform(2.2, 3.8))
+                radii = np.array([rng.uniform(4.0, 8.0), rng.uniform(2.2, 3.8), rng.uniform(2.2, 3.8)])
             else:
                 axis = rng.standard_normal(3)
                 radii = rng.uniform(2.2, 5.0, size=3)

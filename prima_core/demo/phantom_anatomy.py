@@ -152,7 +152,10 @@ class Anatomy:
 
 @functools.lru_cache(maxsize=2)
 def _fixed_intracranial(template: Template) -> np.ndarray:
-    return sum(template.fixed[name] for name in INTRACRANIAL_FIXED)
+    total = np.zeros(template.gm.shape, np.float32)
+    for name in INTRACRANIAL_FIXED:
+        total += template.fixed[name]
+    return total
 
 
 @functools.lru_cache(maxsize=16)

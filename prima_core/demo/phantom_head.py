@@ -33,7 +33,7 @@ def _bumps(shape: tuple[int, ...], seed: int, cells: int = 9) -> np.ndarray:
     return (profiles[0] + profiles[1] + profiles[2]) / np.float32(1.5)
 
 
-def _ramp(d: np.ndarray, edge: float, width: float) -> np.ndarray:
+def _ramp(d: np.ndarray, edge: float | np.ndarray, width: float) -> np.ndarray:
     """Partial-volume step: 0 below ``edge - width/2``, 1 above ``edge + width/2``."""
     return np.clip((d - edge) / width + 0.5, 0.0, 1.0).astype(np.float32)
 

@@ -36,7 +36,7 @@ def random_rotation(rng: np.random.Generator) -> np.ndarray:
     )
 
 
-def soft_inside(d: np.ndarray, edge: float, width: float) -> np.ndarray:
+def soft_inside(d: np.ndarray, edge: float | np.ndarray, width: float) -> np.ndarray:
     """1 where ``d`` is well below ``edge``, 0 well above, a linear ramp ``width`` wide between."""
     return np.clip((edge - d) / width + 0.5, 0.0, 1.0).astype(np.float32)
 

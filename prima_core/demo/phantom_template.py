@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -58,7 +59,8 @@ class Template:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return self.gm.shape  # type: ignore[return-value]
+        nk, nj, ni = self.gm.shape
+        return nk, nj, ni
 
     def grid_lps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """1D LPS coordinates (mm) of the grid along k (z), j (y) and i (x)."""
@@ -82,7 +84,7 @@ def _read_lps(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Read a stored map as a float32 [k, j, i] LPS array (0..1) and its diagonal LPS affine."""
     import nibabel as nib
 
-    image = nib.load(str(path))
+    image: Any = nib.load(str(path))
     ras = np.asarray(image.affine, dtype=np.float64)
     lps = np.diag([-1.0, -1.0, 1.0, 1.0]) @ ras
     data = np.asarray(image.dataobj, dtype=np.float32) / 255.0
@@ -136,7 +138,7 @@ def rebuild_template_files(*, source_dir: Path | None = None, out_dir: Path | No
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for key, name in NILEARN_NAMES.items():
-        image = nib.load(str(source_dir / name))
+        image: Any = nib.load(str(source_dir / name))
         data = np.asarray(image.dataobj, dtype=np.float32)
         src_spacing = np.sqrt((image.affine[:3, :3] ** 2).sum(axis=0))
         step = TEMPLATE_SPACING_MM / src_spacing

@@ -129,7 +129,8 @@ def _study_info(seed: int, findings: list[str], protocol: list[str], rng: np.ran
 def _write_masks(built: BuiltPhantom, pose: Pose, out_dir: Path) -> list[dict[str, Any]]:
     template = built.anatomy.template
     grid = MaskGrid.around_head(template, pose)
-    entries, counts = [], {}
+    entries: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
     for lesion in built.lesions:
         mask = lesion_mask(lesion, template, pose, grid)
         if not mask.any():

@@ -15,7 +15,7 @@ from prima_core.demo.phantom_contrast import Contrast
 from prima_core.demo.phantom_render import RenderedSeries, render_series
 from prima_core.progress import CancelToken, ProgressCallback, check, report
 
-_SEQUENCE_TAGS = {
+_SEQUENCE_TAGS: dict[str, dict[str, Any]] = {
     "SE": {"ScanningSequence": "SE", "SequenceVariant": "SK"},
     "IR": {"ScanningSequence": ["SE", "IR"], "SequenceVariant": ["SK", "SP"]},
     "GR": {"ScanningSequence": "GR", "SequenceVariant": ["SP", "SS"]},
