@@ -25,7 +25,10 @@ if ! "$py" -m PyInstaller --version >/dev/null 2>&1; then
 fi
 
 version="$("$py" -c 'import prima_core; print(prima_core.__version__)')"
-name="prima-viewer-$version-linux-$(uname -m)"
+torch_build="$("$py" -c 'from prima_core.version_info import installed_torch_build as b; print(b())')"
+variant=""  # the CPU build has no suffix; a CUDA build is named after its CUDA version
+case "$torch_build" in CPU) ;; *) variant="-$(echo "$torch_build" | tr -d ' ' | tr '[:upper:]' '[:lower:]')" ;; esac
+name="prima-viewer-$version-linux-$(uname -m)$variant"
 bundle=build/pyinstaller/dist/prima-viewer
 
 start=$(date +%s)

@@ -8,6 +8,7 @@
 # Every file and folder written is recorded in PREFIX/install-manifest.txt; PREFIX/uninstall.sh removes
 # exactly those. Installing over an earlier Prima Viewer installation upgrades it; user data (imported
 # models, caches, settings, logs) lives in per-user folders and is never touched by installing.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"  # also when started as "sh install.sh"
 set -euo pipefail
 
 APP=prima-viewer

@@ -264,7 +264,16 @@ def run_all(tarball: Path, work: Path, version: str) -> None:
         if shutil.which("strace"):
             trace = work / "strace.txt"
             shot = shots / "strace.png"
-            cmd = [*isolate, "strace", "-f", "-qq", "-e", "trace=socket,connect", "-o", str(trace)]
+            cmd = [
+                *isolate,
+                "strace",
+                "-f",
+                "-qq",
+                "-e",
+                "trace=socket,connect,bind,sendto,sendmsg",
+                "-o",
+                str(trace),
+            ]
             cmd += [str(launcher), "--demo", "--screenshot", str(shot)]
             run_viewer(cmd, env_x, shot, work / "viewer-strace.log", display=display)
             offenders = inet_sockets(trace)

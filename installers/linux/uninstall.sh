@@ -6,6 +6,7 @@
 #   uninstall.sh --purge   also delete the user data of the user who runs this
 #
 # Folders that hold files Prima Viewer did not install are left in place, with a note.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"  # also when started as "sh uninstall.sh"
 set -euo pipefail
 
 APP=prima-viewer

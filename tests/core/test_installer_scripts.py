@@ -184,6 +184,15 @@ def test_existing_command_on_path_is_left_alone(tarball, env, tmp_path):
     assert other.read_text() == "#!/bin/sh\necho other\n"
 
 
+def test_install_started_with_sh_reexecutes_under_bash(tarball, env, tmp_path):
+    sh = shutil.which("dash") or shutil.which("sh")
+    prefix = tmp_path / "pv"
+    run([sh, str(tarball / "install.sh"), "--prefix", str(prefix), "--quiet"], env)
+    assert (prefix / "bin" / "prima-viewer").is_file()
+    run([sh, str(prefix / "uninstall.sh"), "--quiet"], env)
+    assert not prefix.exists()
+
+
 def test_bad_arguments_and_incomplete_tarball(tarball, env):
     done = run([str(tarball / "install.sh"), "--frobnicate"], env, check=False)
     assert done.returncode == 1 and "unknown option" in done.stderr
