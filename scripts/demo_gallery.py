@@ -42,6 +42,8 @@ DEFAULT_CASES = (
     "structural_cerebral_atrophy:9",
     "ventricular_ventriculomegaly:10",
     "cyst_arachnoid_cyst:11",
+    "structural_edema:13",
+    "structural_midline_shift:14",
     "normal:12",
 )
 ALL_SERIES = [

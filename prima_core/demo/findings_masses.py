@@ -105,7 +105,7 @@ class Metastases(FindingPlan):
     def __init__(self, t: Template, rng: np.random.Generator, size: float) -> None:
         super().__init__(t, rng, size)
         z, y, x = coords_full(t)
-        fits = (t.gm > 0.3) & (t.gm < 0.65) & (t.wm > 0.25) & (t.depth > 8) & (z > -50)
+        fits = (t.gm > 0.3) & (t.gm < 0.65) & (t.wm > 0.25) & (t.depth > 8) & (t.depth < 26) & (z > -50)
         self.tumours = []
         for _ in range(int(rng.integers(2, 5 + int(3 * size)))):
             radius = rng.uniform(3.0, 5.0 + 6.0 * size)
