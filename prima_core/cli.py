@@ -24,11 +24,19 @@ COMMAND_MODULES = (
     "demo_study",
     "demo_train",
     "demo_eval",
-    "bench",
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_module(name: str) -> str:
+    return f"prima_core.commands.{name.replace('-', '_')}"
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that subcommand registered.
+
+    Registering one subcommand keeps ``prima info`` from importing torch through the model
+    commands' modules: start-up time matters for scripted use.
+    """
     parser = argparse.ArgumentParser(
         prog="prima",
         description="Prima Viewer core: import studies, run Prima, explain its predictions. "
@@ -37,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"prima-viewer {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module_name = f"prima_core.commands.{name}"
+        if only is not None and name != only:
+            continue
+        module_name = _command_module(name)
         if importlib.util.find_spec(module_name) is None:
             continue
         importlib.import_module(module_name).register(sub)
@@ -45,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    wanted = first.replace("-", "_") if first else None
+    parser = build_parser(only=wanted if wanted in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -55,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"prima {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # Output piped into a reader that stopped early (``| head``): not an error of ours.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"prima {args.command}: cancelled", file=sys.stderr)
         return 130
