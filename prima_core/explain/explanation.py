@@ -136,11 +136,12 @@ def render_heatmaps(explanation: Explanation, prediction: Any) -> list[Volume]:
         "target_agnostic": explanation.method.target_agnostic,
         "caveat": explanation.caveat,
     }
+    parts = zip(
+        prediction.series, explanation.series_names, explanation.coords, explanation.token_scores, strict=True
+    )
     return [
-        heatmap_volume(
-            series.prepared, c, s, scale=explanation.scale, metadata={**meta, "series": series.name}
-        )
-        for series, c, s in zip(prediction.series, explanation.coords, explanation.token_scores, strict=True)
+        heatmap_volume(series.prepared, c, s, scale=explanation.scale, metadata={**meta, "series": name})
+        for series, name, c, s in parts
     ]
 
 
@@ -155,27 +156,23 @@ def build_explanation(
     series_contributions: dict[str, float],
     full_value: float,
     metadata: dict[str, Any],
+    series_names: list[str] | None = None,
     with_regions: bool = True,
 ) -> Explanation:
-    """Assemble an explanation: display scale, regions and heat maps from the token scores."""
+    """Assemble an explanation: display scale, regions and heat maps from the token scores.
+
+    ``series_names``: the names to show (default: the prediction's)."""
+    names = list(series_names or prediction.series_names())
     coords = [np.asarray(s.kept_coords, dtype=np.int64).reshape(-1, 3) for s in prediction.series]
     scale = display_scale(prediction, coords, token_scores)
-    regions = (
-        top_regions(
-            [
-                (s.name, s.prepared, c, v)
-                for s, c, v in zip(prediction.series, coords, token_scores, strict=True)
-            ]
-        )
-        if with_regions
-        else []
-    )
+    per_series = zip(names, prediction.series, coords, token_scores, strict=True)
+    regions = top_regions([(n, s.prepared, c, v) for n, s, c, v in per_series]) if with_regions else []
     explanation = Explanation(
         method=method,
         target=target,
         params=params,
         model=model,
-        series_names=prediction.series_names(),
+        series_names=names,
         coords=coords,
         token_scores=[np.asarray(s, dtype=np.float64) for s in token_scores],
         series_contributions=series_contributions,

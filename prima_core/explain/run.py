@@ -21,7 +21,7 @@ from prima_core.explain.forward import Baseline, Removal, StudyFunction
 from prima_core.explain.gradients import gradient_x_input, integrated_gradients, integrated_gradients_batches
 from prima_core.explain.methods import SaliencyMethod, default_fast_method
 from prima_core.explain.perturbation import lime, lime_batches, occlusion, occlusion_batches, patch_groups
-from prima_core.explain.rollout import attention_rollout
+from prima_core.explain.rollout import attention_rollout, rollout_passes
 from prima_core.explain.targets import Target, resolve_target
 from prima_core.progress import CancelToken, ProgressCallback, report
 
@@ -44,7 +44,7 @@ def series_contributions(fn: StudyFunction, names: list[str]) -> tuple[dict[str,
     """Full value minus the value without each series (series vectors computed once)."""
     vectors = fn.series_vectors()
     with torch.inference_mode():
-        full = float(fn.values_from_series_vectors([vectors])[0])
+        full = fn.full_value()
         without = [torch.cat([vectors[:i], vectors[i + 1 :]]) for i in range(len(vectors))]
         values = fn.values_from_series_vectors(without).double().cpu().numpy()
     return {name: full - float(v) for name, v in zip(names, values, strict=True)}, full
@@ -67,7 +67,7 @@ def _expected_batches(
     method: SaliencyMethod, fn: StudyFunction, coords: list[np.ndarray], **options: Any
 ) -> int:
     if method is SaliencyMethod.ATTENTION_ROLLOUT:
-        return len(fn.tokens)
+        return rollout_passes(fn)
     if method is SaliencyMethod.INTEGRATED_GRADIENTS:
         return integrated_gradients_batches(fn, options["steps"]) + 2  # + captum's completeness check
     if method is SaliencyMethod.OCCLUSION:
@@ -162,8 +162,9 @@ def explain(
         cancel=cancel,
     )
     params = _params(method, fn, **options)
-    key = explanation_key(prediction, bundle, target=str(resolved), method=str(method), params=params)
+    key = None
     if cache is not None:
+        key = explanation_key(prediction, bundle, target=str(resolved), method=str(method), params=params)
         hit = cache.get(key, prediction)
         if hit is not None:
             report(progress, STAGE, 1.0, "from the explanation cache")
@@ -186,7 +187,7 @@ def explain(
         "tokens": fn.n_tokens,
         "forward_passes": fn.calls,
         "seconds": round(time.perf_counter() - started, 3),
-        "study_fingerprint_key": key,
+        "cache_key": key,
         **extra,
     }
     if "convergence_delta" in extra:
@@ -201,10 +202,10 @@ def explain(
         series_contributions=contributions,
         full_value=full,
         metadata=metadata,
+        series_names=names,
         with_regions=method is not SaliencyMethod.SERIES_CONTRIBUTION,
     )
-    explanation.series_names = names
-    if cache is not None:
+    if cache is not None and key is not None:
         cache.put(key, explanation)
     report(progress, STAGE, 1.0, f"{method}: done in {metadata['seconds']:.1f} s")
     return explanation

@@ -92,6 +92,17 @@ def test_rollout_is_target_agnostic_and_says_so(bundle, prediction):
     assert sum(a.metadata["series_relevance"]) <= 1.0 + 1e-6
 
 
+def test_rollout_in_one_batch_equals_one_series_at_a_time(bundle, prediction, monkeypatch):
+    from prima_core.explain import rollout
+
+    together = explain(prediction, bundle, target=TARGET, method="attention_rollout")
+    monkeypatch.setattr(rollout, "ATTENTION_BYTES", 1)
+    assert rollout.series_groups([5, 9, 7], heads=2, depth=2, budget=1) == [[0], [1], [2]]
+    alone = explain(prediction, bundle, target=TARGET, method="attention_rollout")
+    assert alone.metadata["forward_passes"] == 3 and together.metadata["forward_passes"] == 1
+    np.testing.assert_allclose(_flat(alone), _flat(together), rtol=1e-4, atol=1e-7)
+
+
 def test_integrated_gradients_complete(bundle, small):
     explanation = explain(small, bundle, target=TARGET, method="integrated_gradients", steps=16)
     fn = StudyFunction(
@@ -194,9 +205,7 @@ def test_cache_returns_the_same_object_without_running(bundle, prediction, tmp_p
     assert [e.message for e in events] == ["from the explanation cache"]
     other = explain(prediction, bundle, target="priority:high", method="gradient_x_input", cache=cache)
     assert other is not first and len(cache) == 2
-    from_disk = ExplanationCache(disk=tmp_path / "explanations").get(
-        first.metadata["study_fingerprint_key"], prediction
-    )
+    from_disk = ExplanationCache(disk=tmp_path / "explanations").get(first.metadata["cache_key"], prediction)
     assert from_disk is not None and from_disk is not first
     np.testing.assert_allclose(_flat(from_disk), _flat(first))
     assert [r.to_dict() for r in from_disk.regions] == [r.to_dict() for r in first.regions]
