@@ -33,20 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _analysis_notice(args: argparse.Namespace) -> None:
-    options = {
-        "--analyze": args.analyze,
-        "--select": args.select,
-        "--method": args.method,
-        "--model": args.model,
-    }
-    asked = [flag for flag, value in options.items() if value]
-    if asked:
-        print(
-            f"prima-viewer: {', '.join(asked)}: the analysis panel is not part of this build yet; "
-            "opening the images only.",
-            file=sys.stderr,
-        )
+def _analysis_problem(args: argparse.Namespace, *, has_study: bool) -> str | None:
+    """Why the requested analysis cannot run (checked before any window opens), or ``None``."""
+    from prima_core.analysis.methods import method_choice
+    from prima_core.errors import UserError
+    from prima_core.model_registry import resolve_model
+
+    try:
+        if args.method:
+            method_choice(args.method)
+        if args.model:
+            resolve_model(args.model)
+    except UserError as exc:
+        return str(exc)
+    wanted = args.analyze or args.select or args.method
+    if wanted and not has_study:
+        return "nothing to analyze: give a study folder or file, or --demo"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if study is not None and not study.exists():
         print(f"prima-viewer: no such file or folder: {study}", file=sys.stderr)
         return 1
-    _analysis_notice(args)
+    problem = _analysis_problem(args, has_study=study is not None or args.demo)
+    if problem:
+        print(f"prima-viewer: {problem}", file=sys.stderr)
+        return 1
 
     from PySide6.QtWidgets import QApplication
 

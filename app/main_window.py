@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from app.actions import build_actions
+from app.analysis import install_analysis
 from app.demo import demo_maker
 from app.menus import build_menus, build_toolbar
 from app.screenshot import grab_window
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
         # --analyze/--select/--method/--model from the command line, for the analysis panel to honour
         self.launch_options: dict[str, object] = {}
         self._opening = False  # preparing something to open (the demo study)
+        self.analysis = install_analysis(self)  # Differential and Explanation panels, Analyze
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -156,6 +158,11 @@ class MainWindow(QMainWindow):
     def on_ready(self) -> None:
         self.mpr.flush()
         self.ready.emit()
+        if not self.analysis.launch.holds_screenshot():  # --analyze: after the analysis instead
+            self.screenshot_if_requested()
+
+    def screenshot_if_requested(self) -> None:
+        """Take the ``--screenshot`` now that everything asked for is shown."""
         if self._screenshot_path is not None and self.exit_code == 0:
             QTimer.singleShot(150, self._take_screenshot)
 
@@ -184,6 +191,7 @@ class MainWindow(QMainWindow):
             self.open_path(paths[0])
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.analysis.shutdown()
         self.session.shutdown()
         self.mpr.shutdown()
         super().closeEvent(event)
