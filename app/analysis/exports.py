@@ -54,8 +54,12 @@ def write_report_pdf(feature: AnalysisFeature, path: Path) -> Path:
     controller = feature.controller
     if controller.result is None or controller.study is None:
         raise ValueError("there is no result to report yet: press Analyze first")
+    explanation = controller.explanation
     content = report_content(
-        controller.result.differential, study=controller.study, explanation=_explanation_dict(feature)
+        controller.result.differential,
+        study=controller.study,
+        explanation=_explanation_dict(feature),
+        series_labels=feature.series_labels(explanation) if explanation is not None else None,
     )
     feature.window.mpr.flush()
     return paint(Path(path), content, key_images(feature))

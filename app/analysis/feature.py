@@ -204,6 +204,7 @@ class AnalysisFeature(QObject):
         self._show_explanation(explanation)
         self.panel.show_differential(result.differential, facts=self._facts(result))
         self.panel.mark_selected(explanation.target.name)
+        self._show_state()
         self.launch.explained()
 
     def _show_explanation(self, explanation) -> None:  # noqa: ANN001 - an Explanation
@@ -213,6 +214,11 @@ class AnalysisFeature(QObject):
         self.explanation_panel.show_target(result.differential.find(explanation.target.name))
         self.explanation_panel.set_method(str(explanation.method))
         self.explanation_panel.show_explanation(explanation, series_labels=self._series_labels(uids))
+
+    def series_labels(self, explanation) -> dict[str, str]:  # noqa: ANN001 - an Explanation
+        """How the viewer names each series of an explanation (``#3 SAG T2 FSE+C``)."""
+        result = self.controller.result
+        return self._series_labels({n: result.series_uid(i) for i, n in enumerate(explanation.series_names)})
 
     def _series_labels(self, uids: dict[str, str]) -> dict[str, str]:
         session = self.window.session
@@ -272,6 +278,7 @@ class AnalysisFeature(QObject):
         has_result = self.controller.result is not None
         for key in ("export_json", "export_pdf"):
             self.actions[key].setEnabled(has_result)
+        self.actions["show_heatmap"].setEnabled(self.controller.explanation is not None)
         if model is None:
             hint = (
                 "No model installed.\nImport official Prima weights with\n"

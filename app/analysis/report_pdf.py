@@ -113,7 +113,7 @@ def _images(page: _Page, images: list[tuple[str, QImage]]) -> None:
 
 
 def _differential(page: _Page, content: ReportContent) -> None:
-    page.text(content.differential_note + "  " + content.positives_line, size=8.5, colour=GREY, gap=6)
+    page.text(f"{content.differential_note}  {content.positives_line}", size=8.5, colour=GREY, gap=6)
     row = 21.0
     scale = max((abs(d.margin) for d in content.differential), default=1.0) or 1.0
     bar_w, margin_w = 160.0, 70.0

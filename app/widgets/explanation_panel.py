@@ -43,10 +43,12 @@ class ExplanationPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 6)
         layout.setSpacing(6)
         layout.addWidget(self.title)
-        row = QHBoxLayout()
+        self.method_row = QWidget()
+        row = QHBoxLayout(self.method_row)
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Method"))
         row.addWidget(self.method, 1)
-        layout.addLayout(row)
+        layout.addWidget(self.method_row)
         layout.addWidget(self.controls)
         self.chart_title = style.section_label("Series contribution")
         layout.addWidget(self.chart_title)
@@ -66,6 +68,8 @@ class ExplanationPanel(QWidget):
 
     def show_target(self, item: RankedLabel | None, *, pending: bool = False) -> None:
         """The diagnosis whose heat map is (or is about to be) shown."""
+        self.method_row.setVisible(item is not None)
+        self.controls.setVisible(item is not None)
         if item is None:
             self.title.setText(f"<span style='color:{theme.MUTED}'>No diagnosis selected</span>")
         else:

@@ -84,7 +84,9 @@ def method_label(method: str) -> str:
     return next((c.label for c in METHOD_CHOICES if c.value == method), method)
 
 
-def explanation_lines(summary: dict[str, Any] | None, differential: Differential) -> list[str]:
+def explanation_lines(
+    summary: dict[str, Any] | None, differential: Differential, series_labels: dict[str, str] | None = None
+) -> list[str]:
     """A sentence or two about the heat map shown in the key images, and its top region."""
     if not summary:
         return ["No heat map shown."]
@@ -100,8 +102,9 @@ def explanation_lines(summary: dict[str, Any] | None, differential: Differential
     if regions:
         top = regions[0]
         x, y, z = top["center_lps"]
+        series = (series_labels or {}).get(top["series"], top["series"])
         lines.append(
-            f"Top region: {top['series']} at {'L' if x >= 0 else 'R'} {abs(x):.0f}, "
+            f"Top region: {series} at {'L' if x >= 0 else 'R'} {abs(x):.0f}, "
             f"{'P' if y >= 0 else 'A'} {abs(y):.0f}, {'S' if z >= 0 else 'I'} {abs(z):.0f} mm."
         )
     return lines
@@ -125,18 +128,21 @@ def report_content(
     *,
     study: Study,
     explanation: dict[str, Any] | None = None,
+    series_labels: dict[str, str] | None = None,
     top: int = REPORT_TOP,
     generated: dt.datetime | None = None,
 ) -> ReportContent:
     """The report of one analysed study: header, caveats, priority, top diagnoses, referral,
-    the heat map shown, the model and when it was made."""
+    the heat map shown, the model and when it was made. ``series_labels``: how the viewer names
+    the series of the explanation (model series name -> label)."""
     patient, facts = study_facts(study)
     total = len(differential.diagnoses)
     positives = differential.positives
     if len(positives) > top:  # a positive is never left off the page
         shown, note = positives, f"All {len(positives)} positive diagnoses of {total}, by margin."
     else:
-        shown, note = differential.diagnoses[:top], f"Top {min(top, total)} of {total} diagnoses by margin."
+        shown = differential.diagnoses[:top]
+        note = f"Top {len(shown)} of {total} diagnoses by margin; {len(positives)} positive."
     referrals = differential.positive_referrals
     referral_text = (
         "Referral: " + "; ".join(f"{r.display_name} ({format_margin(r.margin)})" for r in referrals)
@@ -150,11 +156,11 @@ def report_content(
         study=facts,
         caveats=differential.caveats,
         priority=differential.priority_display,
-        positives_line=f"{len(positives)} of {total} positive (margin > 0; \u25cf marks them).",
+        positives_line="\u25cf positive: margin > 0.",
         differential=shown,
         differential_note=note,
         referrals_line=referral_text,
-        explanation_lines=explanation_lines(explanation, differential),
+        explanation_lines=explanation_lines(explanation, differential, series_labels),
         model_line=model_line(differential),
         generated=f"Generated {when} by Prima Viewer {__version__}.",
     )

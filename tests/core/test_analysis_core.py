@@ -14,7 +14,7 @@ from prima_core import DEMO_CAVEAT, RESEARCH_CAVEAT
 from prima_core.analysis.differential import device_label, differential_from_result, format_margin
 from prima_core.analysis.fingerprint import bundle_identity, study_fingerprint
 from prima_core.analysis.methods import DEFAULT_METHOD, METHOD_CHOICES, method_choice
-from prima_core.analysis.report import report_content, results_document
+from prima_core.analysis.report import dicom_age, dicom_date, report_content, results_document
 from prima_core.analysis.results_cache import ResultsCache
 from prima_core.analysis.settings import AnalysisSettings, default_model
 from prima_core.catalogue import known_diagnoses
@@ -112,21 +112,34 @@ def test_report_content_lists_positives_caveats_and_referrals(tmp_path):
         "regions": [{"series": "AX_T1", "center_lps": [12.0, -30.0, 5.0]}],
     }
     content = report_content(
-        diff, study=_study(tmp_path), explanation=explanation, top=15, generated=dt.datetime(2026, 1, 2, 3, 4)
+        diff,
+        study=_study(tmp_path),
+        explanation=explanation,
+        series_labels={"AX_T1": "#1 AX T1"},
+        top=15,
+        generated=dt.datetime(2026, 1, 2, 3, 4),
     )
     assert content.caveats == [DEMO_CAVEAT, RESEARCH_CAVEAT]
     assert len(content.differential) == 20  # more positives than the top 15: every positive
     assert all(d.positive for d in content.differential)
     assert content.differential_note == "All 20 positive diagnoses of 52, by margin."
     few = report_content(differential_from_result(fake_result(positives=3)), study=_study(tmp_path))
-    assert len(few.differential) == 15 and few.differential_note.startswith("Top 15 of 52")
+    assert (
+        len(few.differential) == 15
+        and few.differential_note == "Top 15 of 52 diagnoses by margin; 3 positive."
+    )
     assert content.priority == "Medium priority"
     assert "Neurosurgery (+0.70)" in content.referrals_line
     assert "Gradient \u00d7 input" in content.explanation_lines[0]
-    assert "L 12, A 30, S 5 mm" in content.explanation_lines[-1]
+    assert content.explanation_lines[-1] == "Top region: #1 AX T1 at L 12, A 30, S 5 mm."
     assert "demo model" in content.model_line and "CPU" in content.model_line
     assert content.generated.startswith("Generated 2026-01-02 03:04")
     assert "probabilit" in content.margins_note and "not probabilities" in content.margins_note
+
+
+def test_dicom_dates_and_ages_read_naturally():
+    assert dicom_date("20260101") == "2026-01-01" and dicom_date("2026") == "2026"
+    assert dicom_age("054Y") == "54 Y" and dicom_age("") == ""
 
 
 def test_results_document_carries_prediction_caveats_and_summary(tmp_path):
