@@ -68,7 +68,7 @@ def write_report_pdf(feature: AnalysisFeature, path: Path) -> Path:
 def write_view_screenshot(feature: AnalysisFeature, path: Path) -> Path:
     window = feature.window
     view = window.mpr.views.get(window.state.active_view) or window.mpr.active_slice_view()
-    image = render_window_image(view.canvas)
+    image = render_window_image(view.canvas)  # type: ignore[attr-defined]  # every view has one
     if image.isNull() or not image.save(str(path)):
         raise OSError(f"could not write {path}")
     return Path(path)

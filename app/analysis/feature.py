@@ -201,6 +201,7 @@ class AnalysisFeature(QObject):
 
     def _on_explanation(self, explanation) -> None:  # noqa: ANN001 - an Explanation
         result = self.controller.result
+        assert result is not None  # an explanation is always of the current result
         self._show_explanation(explanation)
         self.panel.show_differential(result.differential, facts=self._facts(result))
         self.panel.mark_selected(explanation.target.name)
@@ -209,6 +210,7 @@ class AnalysisFeature(QObject):
 
     def _show_explanation(self, explanation) -> None:  # noqa: ANN001 - an Explanation
         result = self.controller.result
+        assert result is not None
         uids = {name: result.series_uid(i) for i, name in enumerate(explanation.series_names)}
         self.overlay.set_maps({uids[name]: explanation.heatmap(name) for name in explanation.series_names})
         self.explanation_panel.show_target(result.differential.find(explanation.target.name))
@@ -218,6 +220,7 @@ class AnalysisFeature(QObject):
     def series_labels(self, explanation) -> dict[str, str]:  # noqa: ANN001 - an Explanation
         """How the viewer names each series of an explanation (``#3 SAG T2 FSE+C``)."""
         result = self.controller.result
+        assert result is not None
         return self._series_labels({n: result.series_uid(i) for i, n in enumerate(explanation.series_names)})
 
     def _series_labels(self, uids: dict[str, str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ class FileCommands:
         self.feature = feature
         self.dialog: ImportWeightsDialog | None = None
 
-    def handlers(self) -> dict[str, Callable[[], None]]:
+    def handlers(self) -> dict[str, Callable[[], object]]:
         return {
             "import_weights": self.import_weights,
             "save_view_screenshot": lambda: self._save(

@@ -99,10 +99,10 @@ class DifferentialPanel(QWidget):
         for widget in (self.priority, self.positives, self.filter, self.group, self.list, self.referrals):
             widget.setVisible(has)
         self.hint.setVisible(not has)
-        self.demo_caveat.setVisible(has and differential.is_demo)
+        self.demo_caveat.setVisible(differential is not None and differential.is_demo)
         self.model_facts.setText(facts)
         self.model_facts.setVisible(bool(facts))
-        if not has:
+        if differential is None:
             self.list.show_items([], scale=1.0)
             return
         self._show_groups(differential)

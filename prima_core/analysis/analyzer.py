@@ -109,7 +109,7 @@ class Analyzer:
             Path(model_dir),
             identity,
             stored,
-            prediction=last.prediction if in_memory else None,  # same images, same model
+            prediction=last.prediction if last is not None and in_memory else None,  # same images and model
             from_cache=True,
         )
 

@@ -10,6 +10,7 @@ from PySide6.QtGui import QImage
 from app.analysis import exports
 from app.main import main
 from prima_core import RESEARCH_CAVEAT
+from prima_core.analysis.settings import AnalysisSettings
 from prima_core.model_registry import list_models
 from tests.app.test_analysis_support import (
     STUDY_A,
@@ -92,3 +93,17 @@ def test_main_without_any_model_says_so(qtbot, tmp_path, capsys):
     code = main([str(STUDY_A), "--analyze", "--screenshot", str(tmp_path / "never.png")])
     assert code == 1 and "no model is installed" in capsys.readouterr().err
     assert not (tmp_path / "never.png").exists()
+
+
+def test_import_weights_dialog_adds_the_model_to_the_chooser(qtbot, window):
+    fixtures = STUDY_A.parents[1]
+    dialog = window.analysis.files.import_weights()
+    dialog.full_model.setText(str(fixtures / "full_model.pt"))
+    dialog.tokenizer.setText(str(fixtures / "tokenizer_config.json"))
+    dialog.name.setText("parity-fixture")
+    with qtbot.waitSignal(dialog.imported, timeout=120_000):
+        dialog.import_button.click()
+    assert [e.name for e in list_models()] == ["parity-fixture"]
+    assert window.analysis.model() == "parity-fixture"
+    assert AnalysisSettings.load().model == "parity-fixture"  # remembered for the next session
+    assert not dialog.isVisible()
