@@ -72,7 +72,7 @@ class DifferentialModel(QAbstractListModel):
 
 class DifferentialDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
-        return QSize(option.rect.width(), ROW_HEIGHT)
+        return QSize(1, ROW_HEIGHT)  # as wide as the view
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         item: RankedLabel = index.data(ITEM_ROLE)
@@ -158,6 +158,8 @@ class DifferentialList(QListView):
         self.setUniformItemSizes(True)
         self.setMouseTracking(True)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setStyleSheet(f"QListView {{ background: {theme.BACKGROUND}; border: none; outline: 0; }}")
         self.clicked.connect(self._choose_index)
 
