@@ -51,9 +51,10 @@ class Baseline(StrEnum):
 
 
 def explain_autocast_dtype(bundle: Any) -> torch.dtype | None:
-    """bf16 on a CPU with native bf16 when the bundle runs at ``auto`` precision (measured faster
-    for forward + backward, see ``benchmarks/bench_explain.py``); fp16 on CUDA under ``auto``;
-    else fp32."""
+    """bf16 on a CPU with native bf16 when the bundle runs at ``auto`` precision; fp16 on CUDA
+    under ``auto``; else fp32. (Measured at released size in ``benchmarks/bench_explain.py``:
+    gradient x input 1.8x faster in bf16, Integrated Gradients about the same; attention rollout
+    is slower in bf16 and always runs in fp32.)"""
     if Precision(str(getattr(bundle, "precision", "fp32"))) is not Precision.AUTO:
         return None
     device = torch.device(getattr(bundle, "device", "cpu"))

@@ -51,7 +51,8 @@ def series_contributions(fn: StudyFunction, names: list[str]) -> tuple[dict[str,
 
 
 def _params(method: SaliencyMethod, fn: StudyFunction, **options: Any) -> dict[str, Any]:
-    params: dict[str, Any] = {"autocast": str(fn.autocast_dtype or "fp32").replace("torch.", "")}
+    dtype = None if method is SaliencyMethod.ATTENTION_ROLLOUT else fn.autocast_dtype
+    params: dict[str, Any] = {"autocast": str(dtype or "fp32").replace("torch.", "")}
     if method is SaliencyMethod.INTEGRATED_GRADIENTS:
         params.update(steps=options["steps"], baseline=str(options["baseline"]))
     if method in (SaliencyMethod.OCCLUSION, SaliencyMethod.LIME):
