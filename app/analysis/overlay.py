@@ -15,6 +15,8 @@ from app.widgets.mpr_panel import MprPanel
 from app.widgets.overlay_controls import DEFAULT_THRESHOLD
 from prima_core.io.volume import Volume
 
+SCALE_TOP = 1.0  # heat maps are divided by the study's highest patch score (prima_core.explain)
+
 
 class HeatmapOverlay(QObject):
     def __init__(self, state: ViewerState, mpr: MprPanel, parent: QObject | None = None) -> None:
@@ -60,6 +62,7 @@ class HeatmapOverlay(QObject):
             colormap=self.colormap,
             opacity=self.state.opacity,
             threshold=self.threshold,
+            high=SCALE_TOP,  # every series on the study's scale: 1 = the study's strongest patch
         )
 
     def _on_active_series_changed(self, view: str, _uid: str) -> None:

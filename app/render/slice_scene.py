@@ -73,11 +73,12 @@ class SliceScene:
         colormap: OverlayColormap,
         threshold: float,
         opacity: float,
+        high: float | None = None,
     ) -> None:
         if volume is None or self.grid is None:
             self.overlay.set_volume(None)
             return
-        high = float(np.nanmax(volume.array))
+        high = float(np.nanmax(volume.array)) if high is None else float(high)
         self.overlay.set_volume(volume, table=overlay_table(colormap, low=threshold, high=high))
         self.overlay.layer.set_grid(self.grid)
         self.overlay.layer.set_plane(plane_matrix)

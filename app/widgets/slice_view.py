@@ -69,6 +69,7 @@ class SliceView(QWidget):
         self.depth = 0.0
         self.align_to_acquisition = False
         self._overlay: tuple = (None, OverlayColormap.HOT, 0.0, 0.5)
+        self._overlay_high: float | None = None
         self._fitted = False
         vertical, horizontal = _CROSS_PLANES[self.plane]
         self.scene = SliceScene(
@@ -119,7 +120,9 @@ class SliceView(QWidget):
 
     def _reapply_overlay(self) -> None:
         volume, colormap, threshold, opacity = self._overlay
-        self.set_overlay(volume, colormap=colormap, opacity=opacity, threshold=threshold)
+        self.set_overlay(
+            volume, colormap=colormap, opacity=opacity, threshold=threshold, high=self._overlay_high
+        )
 
     def set_align_to_acquisition(self, aligned: bool) -> None:
         self.align_to_acquisition = aligned
@@ -253,14 +256,22 @@ class SliceView(QWidget):
         self.interaction.update_cursor_shape()
 
     def set_overlay(
-        self, volume: Volume | None, *, colormap: OverlayColormap | str, opacity: float, threshold: float
+        self,
+        volume: Volume | None,
+        *,
+        colormap: OverlayColormap | str,
+        opacity: float,
+        threshold: float,
+        high: float | None = None,
     ) -> None:
         """Draw ``volume`` over this view, placed through its own affine; ``None`` removes it.
 
-        Voxels below ``threshold`` are transparent. The shared state calls this on every view
-        when its overlay changes; a caller may also use it for one view alone.
+        Voxels below ``threshold`` are transparent; ``high`` gets the top colour (default: the
+        volume's maximum; maps sharing one scale pass it). The shared state calls this on every
+        view when its overlay changes; a caller may also use it for one view alone.
         """
         self._overlay = (volume, OverlayColormap(colormap), float(threshold), float(opacity))
+        self._overlay_high = high
         if self.frame is None:
             return
         self.scene.set_overlay(
@@ -269,6 +280,7 @@ class SliceView(QWidget):
             colormap=OverlayColormap(colormap),
             threshold=threshold,
             opacity=opacity,
+            high=high,
         )
         self.request_render()
 

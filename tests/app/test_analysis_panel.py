@@ -45,6 +45,9 @@ def test_heat_map_is_drawn_where_it_is_high_and_only_there(qtbot, window, bundle
     view = window.mpr.slice_views[ViewName.AXIAL]
     heat = feature.overlay.map_for_view("axial")
     assert heat is not None and float(heat.array.max()) > 0
+    for name in (ViewName.AXIAL, ViewName.CORONAL, ViewName.SAGITTAL):  # one scale for all series:
+        low, high = window.mpr.slice_views[name].scene.overlay.table.GetTableRange()  # 1 = study top
+        assert (low, high) == pytest.approx((feature.overlay.threshold, 1.0))
     with_map = view_pixels(view)
     window.actions["show_heatmap"].trigger()  # H: off
     window.mpr.flush()
