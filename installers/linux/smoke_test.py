@@ -4,10 +4,12 @@ Run by ``installers/build_linux.sh`` with the build environment's Python (it nee
 of the app). Every step that fails stops the run with a one-line reason and exit code 1.
 
 Checks: ``install.sh --prefix`` creates the launcher, PATH link, menu entry and icons; ``--version``
-names the libraries and licences; ``--demo --analyze --screenshot`` exits 0 and writes a real,
-non-uniform image, without network (run in a fresh network namespace with ``unshare -n``) and without
-creating any AF_INET/AF_INET6 socket (``strace``); nothing is written inside the prefix at run time;
-``uninstall.sh`` leaves nothing behind but the user's data. Prints timings and sizes.
+names the libraries and licences; ``--demo [--analyze] --screenshot`` exits 0 and writes a real,
+non-uniform image (cold and warm start); compressed DICOM opens; an analysis with integrated gradients
+runs (on the demo model, or on a toy model trained now when the build has none); all of it without
+network (a fresh network namespace, ``unshare -n``) and without any AF_INET/AF_INET6 socket
+(``strace``); nothing is written inside the prefix at run time; ``uninstall.sh`` leaves nothing
+behind but the user's data. Prints timings and sizes.
 """
 
 from __future__ import annotations
@@ -22,124 +24,21 @@ import tarfile
 import time
 from pathlib import Path
 
-from PIL import Image, ImageStat
+from smoke_support import (
+    SmokeFailure,
+    check,
+    check_screenshot,
+    du_mib,
+    inet_sockets,
+    isolation_prefix,
+    report,
+    run_viewer,
+    snapshot,
+    start_xvfb,
+    user_env,
+)
 
 APP = "prima-viewer"
-RUN_TIMEOUT_S = 900
-TITLE = re.compile(r'^\s*(0x[0-9a-f]+) ".*Prima Viewer": \(("[^"]*") ("[^"]*")\)', re.M)
-
-
-class SmokeFailure(RuntimeError):
-    pass
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise SmokeFailure(message)
-
-
-def report(key: str, value: object) -> None:
-    print(f"SMOKE {key}: {value}", flush=True)
-
-
-def user_env(work: Path) -> dict[str, str]:
-    """A clean per-user environment inside ``work``: HOME and every XDG folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "PRIMA_VIEWER_"))}
-    env["HOME"] = str(work / "home")
-    for name in ("DATA", "CONFIG", "CACHE", "STATE"):
-        env[f"XDG_{name}_HOME"] = str(work / "xdg" / name.lower())
-    env["XDG_RUNTIME_DIR"] = str(work / "xdg" / "runtime")
-    for key in ("HOME", "XDG_RUNTIME_DIR"):
-        Path(env[key]).mkdir(parents=True, exist_ok=True, mode=0o700)
-    return env
-
-
-def snapshot(root: Path) -> dict[str, tuple[int, int]]:
-    """Every path under ``root`` with its size and modification time (to spot run-time writes)."""
-    result = {}
-    for path in [root, *root.rglob("*")]:
-        st = path.lstat()
-        result[str(path.relative_to(root))] = (st.st_size, st.st_mtime_ns)
-    return result
-
-
-def du_mib(root: Path) -> float:
-    total = sum(p.lstat().st_size for p in root.rglob("*") if not p.is_dir() or p.is_symlink())
-    return total / 2**20
-
-
-def isolation_prefix() -> list[str]:
-    """``unshare -n`` (a network namespace with no interfaces up) when this user may use it."""
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-n", "--"]
-    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-rn", "--"]
-    return []
-
-
-def start_xvfb(work: Path) -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    log = (work / "xvfb.log").open("w")
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=log,
-        stderr=log,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()
-    check(number.isdigit(), "Xvfb did not start (see xvfb.log)")
-    return server, f":{number}"
-
-
-def find_window(display: str) -> re.Match | None:
-    tree = subprocess.run(
-        ["xwininfo", "-display", display, "-root", "-tree"], capture_output=True, text=True
-    ).stdout
-    return TITLE.search(tree)
-
-
-def run_viewer(
-    command: list[str], env: dict[str, str], screenshot: Path, log: Path, *, display: str
-) -> dict[str, float | str]:
-    """Launch, then time the window's appearance, the screenshot file and the exit."""
-    timings: dict[str, float | str] = {}
-    start = time.perf_counter()
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-        while process.poll() is None:
-            elapsed = time.perf_counter() - start
-            check(elapsed < RUN_TIMEOUT_S, f"the viewer ran longer than {RUN_TIMEOUT_S} s (log: {log})")
-            if "window_s" not in timings and shutil.which("xwininfo"):
-                window = find_window(display)
-                if window:
-                    timings["window_s"] = elapsed
-                    timings["wm_class"] = f"{window.group(2)} {window.group(3)}"
-            if "screenshot_s" not in timings and screenshot.exists() and screenshot.stat().st_size > 0:
-                timings["screenshot_s"] = elapsed
-            time.sleep(0.05)
-    timings["exit_s"] = time.perf_counter() - start
-    check(process.returncode == 0, f"the viewer exited with {process.returncode}: {log.read_text()[-1500:]}")
-    timings.setdefault("screenshot_s", timings["exit_s"])
-    return timings
-
-
-def check_screenshot(path: Path) -> str:
-    check(path.is_file(), f"no screenshot at {path}")
-    with Image.open(path) as image:
-        width, height = image.size
-        grey = image.convert("L")
-        stat = ImageStat.Stat(grey)
-        bright = sum(grey.histogram()[40:]) / (width * height)
-        colours = len(image.convert("RGB").getcolors(maxcolors=1 << 20) or [])
-    check(width >= 800 and height >= 500, f"screenshot too small: {width}x{height}")
-    check(stat.stddev[0] > 10, f"screenshot is uniform (grey std {stat.stddev[0]:.1f})")
-    check(bright > 0.03, f"screenshot is nearly black ({bright:.1%} of pixels above 40)")
-    check(colours > 256, f"screenshot has only {colours} colours")
-    spread = f"grey mean {stat.mean[0]:.1f} std {stat.stddev[0]:.1f}"
-    return f"{width}x{height}, {spread}, {bright:.0%} of pixels above 40, {colours} colours"
 
 
 def make_compressed_studies(work: Path) -> dict[str, Path]:
@@ -167,10 +66,20 @@ def make_compressed_studies(work: Path) -> dict[str, Path]:
     return studies
 
 
-def inet_sockets(trace: Path) -> list[str]:
-    """``socket(AF_INET...)`` / ``socket(AF_INET6...)`` calls in an strace log."""
-    lines = trace.read_text(errors="replace").splitlines()
-    return [line for line in lines if re.search(r"socket\(AF_INET6?,", line)]
+def tiny_model(work: Path) -> Path:
+    """A toy demo-model bundle made now with the real recipe (``prima demo-train --tiny``, ~30 s).
+
+    It lets builds made before the demo model exists still run the whole analysis stack (torch,
+    the MONAI tokenizer, Captum) inside the installed app. Its outputs mean nothing.
+    """
+    out = work / "tiny_model"
+    cmd = [sys.executable, "-m", "prima_core", "demo-train", "--tiny", "--n-train", "2", "--n-val", "1"]
+    cmd += ["--workers", "1", "--out", str(out), "--work-dir", str(work / "tiny_work")]
+    env = {**os.environ, "PRIMA_VIEWER_CACHE_DIR": str(work / "tiny_cache")}
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    check(done.returncode == 0, f"prima demo-train --tiny failed: {done.stderr[-800:]}")
+    return out
 
 
 def check_version(
@@ -221,6 +130,51 @@ def main() -> int:
     return 0
 
 
+def timed(label: str, cmd: list[str], env: dict[str, str], work: Path, display: str) -> dict:
+    """One headless run that must exit 0 with a real screenshot; returns its timings."""
+    shot = work / "shots" / f"{label}.png"
+    shot.parent.mkdir(exist_ok=True)
+    timings = run_viewer(
+        [*cmd, "--screenshot", str(shot)], env, shot, work / f"viewer-{label}.log", display=display
+    )
+    timings["image"] = check_screenshot(shot)
+    return timings
+
+
+def gui_checks(launcher: Path, prefix: Path, env: dict[str, str], isolate: list[str], work: Path) -> None:
+    """The installed app on the demo study (cold, warm), compressed DICOM, the analysis, a traced run."""
+    display, app = env["DISPLAY"], [*isolate, str(launcher)]
+    # --analyze needs the demo model bundle; builds made before it exists show the images only,
+    # and the analysis is run below on a toy model trained for the purpose.
+    has_model = (prefix / "app" / "_internal" / "resources" / "demo_model" / "manifest.json").is_file()
+    report("demo_model", "in the bundle" if has_model else "not in this build: a toy model for --analyze")
+    for label in ("cold", "warm"):
+        timings = timed(label, [*app, "--demo", *(["--analyze"] if has_model else [])], env, work, display)
+        report(
+            f"{label}_start",
+            ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in timings.items()),
+        )
+    for label, folder in make_compressed_studies(work).items():
+        timings = timed(label, [*app, str(folder), "--layout", "1x1"], env, work, display)
+        report(f"{label}_study", f"opened and shown in {timings['exit_s']:.1f} s")
+    model = [] if has_model else ["--model", str(tiny_model(work))]
+    analysis = [str(launcher), "--demo", *model, "--analyze", "--method", "integrated_gradients"]
+    timings = timed("analysis", [*isolate, *analysis], env, work, display)
+    report(
+        "analysis", f"{'demo' if has_model else 'toy'} model, integrated gradients, {timings['exit_s']:.1f} s"
+    )
+    if not shutil.which("strace"):
+        report("socket_families", "strace not available: checked with unshare -n only")
+        return
+    trace = work / "strace.txt"  # the same analysis run, every socket call traced
+    strace = ["strace", "-f", "-qq", "-e", "trace=socket,connect,bind,sendto,sendmsg", "-o", str(trace)]
+    timed("strace", [*isolate, *strace, *analysis], env, work, display)
+    offenders = inet_sockets(trace)
+    check(not offenders, f"the app opened network sockets: {offenders[:3]}")
+    families = sorted(set(re.findall(r"socket\((AF_\w+)", trace.read_text(errors="replace"))))
+    report("socket_families", ", ".join(families) or "none")
+
+
 def run_all(tarball: Path, work: Path, version: str) -> None:
     env = user_env(work)
     home, xdg_data = Path(env["HOME"]), Path(env["XDG_DATA_HOME"])
@@ -243,45 +197,7 @@ def run_all(tarball: Path, work: Path, version: str) -> None:
     check_version(launcher, env, version, prefix, isolate)
     server, display = start_xvfb(work)
     try:
-        env_x = {**env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-        shots = work / "shots"
-        shots.mkdir()
-        for label in ("cold", "warm"):
-            shot = shots / f"{label}.png"
-            cmd = [*isolate, str(launcher), "--demo", "--analyze", "--screenshot", str(shot)]
-            timings = run_viewer(cmd, env_x, shot, work / f"viewer-{label}.log", display=display)
-            report(
-                f"{label}_start",
-                ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in timings.items()),
-            )
-            report(f"{label}_screenshot", check_screenshot(shot))
-        for label, folder in make_compressed_studies(work).items():
-            shot = shots / f"{label}.png"
-            cmd = [*isolate, str(launcher), str(folder), "--layout", "1x1", "--screenshot", str(shot)]
-            timings = run_viewer(cmd, env_x, shot, work / f"viewer-{label}.log", display=display)
-            check_screenshot(shot)
-            report(f"{label}_study", f"opened and shown in {timings['exit_s']:.1f} s")
-        if shutil.which("strace"):
-            trace = work / "strace.txt"
-            shot = shots / "strace.png"
-            cmd = [
-                *isolate,
-                "strace",
-                "-f",
-                "-qq",
-                "-e",
-                "trace=socket,connect,bind,sendto,sendmsg",
-                "-o",
-                str(trace),
-            ]
-            cmd += [str(launcher), "--demo", "--screenshot", str(shot)]
-            run_viewer(cmd, env_x, shot, work / "viewer-strace.log", display=display)
-            offenders = inet_sockets(trace)
-            check(not offenders, f"the app opened network sockets: {offenders[:3]}")
-            families = sorted(set(re.findall(r"socket\((AF_\w+)", trace.read_text(errors="replace"))))
-            report("socket_families", ", ".join(families) or "none")
-        else:
-            report("socket_families", "strace not available: checked with unshare -n only")
+        gui_checks(launcher, prefix, {**env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}, isolate, work)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -89,6 +89,8 @@ def test_shell_scripts_parse(script):
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("script", ["linux/smoke_test.py", "pyinstaller_hooks/hook-PySide6.QtGui.py"])
+@pytest.mark.parametrize(
+    "script", ["linux/smoke_test.py", "linux/smoke_support.py", "pyinstaller_hooks/hook-PySide6.QtGui.py"]
+)
 def test_python_helpers_compile(script):
     compile((INSTALLERS / script).read_text(encoding="utf-8"), script, "exec")
