@@ -129,7 +129,8 @@ def main() -> int:
     args = parser.parse_args()
     slices, size, n_small = ([20, 20, 20], 256, 500) if args.quick else ([200, 150, 150], 512, 5000)
     print(
-        f"machine: {os.cpu_count()} CPU(s) (shared: other jobs may be running); python {sys.version.split()[0]}"
+        f"machine: {os.cpu_count()} CPU(s) (shared: other jobs may be running); "
+        f"python {sys.version.split()[0]}"
     )
     root = Path(tempfile.mkdtemp(prefix="prima-bench-import-"))
     try:
