@@ -8,6 +8,7 @@ means positive at the operating point the Prima authors chose (the threshold is 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,8 +126,13 @@ def differential_from_result(result: Mapping[str, Any]) -> Differential:
 
 
 def format_margin(margin: float, *, digits: int = 2) -> str:
-    """``+1.25`` / ``−0.40`` (a true minus sign, so columns of margins line up)."""
-    text = f"{abs(margin):.{digits}f}"
+    """``+1.25`` / ``−0.40`` (a true minus sign, so columns of margins line up). A margin too
+    small for ``digits`` decimals keeps two significant digits (``+0.00031``), so a positive
+    margin never reads as ``+0.00``."""
+    size = abs(margin)
+    if 0 < size < 0.5 * 10**-digits:
+        digits = min(-math.floor(math.log10(size)) + 1, 8)
+    text = f"{size:.{digits}f}"
     return f"{MINUS}{text}" if margin < 0 else f"+{text}"
 
 

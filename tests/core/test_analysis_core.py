@@ -67,6 +67,8 @@ def test_find_and_filter_diagnoses():
 
 def test_margin_and_device_wording():
     assert format_margin(1.234) == "+1.23" and format_margin(-0.4) == "\u22120.40"
+    assert format_margin(0.00031) == "+0.00031" and format_margin(-0.0021) == "\u22120.0021"
+    assert format_margin(0.0) == "+0.00"
     assert device_label("cpu") == "CPU" and device_label("cuda:0") == "GPU (cuda:0)"
 
 
