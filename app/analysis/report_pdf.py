@@ -21,6 +21,7 @@ LIGHT = QColor("#d5d9de")
 ACCENT = QColor("#1f7ea6")
 WARN = QColor("#8a5a00")
 WARN_FILL = QColor("#fff4dc")
+LABEL_W = 110  # the header's label column ("Accession")
 FOOTER = 190  # room kept below the differential for the explanation, model and note lines
 
 
@@ -78,10 +79,12 @@ def _facts(page: _Page, content: ReportContent) -> None:
         for label, value in pairs:
             page.p.setFont(_font(8.5))
             page.p.setPen(GREY)
-            page.p.drawText(QRectF(x, y, 80, 18), Qt.AlignmentFlag.AlignLeft, label)
+            page.p.drawText(QRectF(x, y, LABEL_W, 18), Qt.AlignmentFlag.AlignLeft, label)
             page.p.setFont(_font(9, bold=label in ("Patient", "Study")))
             page.p.setPen(INK)
-            page.p.drawText(QRectF(x + 80, y, page.width / 2 - 90, 18), Qt.AlignmentFlag.AlignLeft, value)
+            page.p.drawText(
+                QRectF(x + LABEL_W, y, page.width / 2 - LABEL_W - 10, 18), Qt.AlignmentFlag.AlignLeft, value
+            )
             y += 20
         bottom = max(bottom, y)
     page.y = bottom + 6
@@ -116,8 +119,8 @@ def _differential(page: _Page, content: ReportContent) -> None:
     page.text(f"{content.differential_note}  {content.positives_line}", size=8.5, colour=GREY, gap=6)
     row = 21.0
     scale = max((abs(d.margin) for d in content.differential), default=1.0) or 1.0
-    bar_w, margin_w = 160.0, 70.0
-    name_w = page.width - bar_w - margin_w - 190
+    bar_w, margin_w = 160.0, 110.0
+    name_w = page.width - bar_w - margin_w - 200
     fits = max(int((page.height - page.y - FOOTER) / row) - 1, 1)
     shown = content.differential[:fits]
     for item in shown:
