@@ -1,0 +1,96 @@
+"""Token vectors of recorded phantom studies, made by the pipeline's own encoding and assembly.
+
+``tokenize_record`` is ``select_and_encode`` + ``assemble_tokens`` of :mod:`prima_core.pipeline`
+with the selection and patches read from the record instead of recomputed: ``encode_patches``
+(4 -> 8 slice repeat, the tokenizer's encoder) on the distinct kept patches, then
+``assemble_tokens`` (duplicates, orientation swap, position code, one-hot). A test checks that the
+vectors equal what ``predict_study`` builds from the DICOM files.
+
+Token vectors are cached per study as safetensors under a folder named after the tokenizer's
+weights, so a retrained tokenizer never reads stale tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from prima_core.demo.dataset_records import StudyRecord
+from prima_core.pipeline.encoder import LatentEncoder, encode_patches
+from prima_core.pipeline.preprocess import PreparedSeries
+from prima_core.pipeline.tokenize import EncodedSelection, assemble_tokens
+
+
+@dataclass
+class TokenizedStudy:
+    """What the ViT trains on: token vectors and names per series, and the study's labels."""
+
+    seed: int
+    labels: list[str]
+    description: str
+    series_names: list[str]
+    vectors: list[torch.Tensor]  # (n_i, 289) float32
+
+
+def tokenize_record(record: StudyRecord, encoder: LatentEncoder, *, device: torch.device) -> TokenizedStudy:
+    """Encode every series of a record and assemble its token vectors (pipeline code)."""
+    vectors = []
+    for series in record.series:
+        latents = encode_patches(
+            encoder, series.scaled_patches(), slice_axis=series.grid.slice_axis, device=device
+        )
+        encoded = EncodedSelection(selection=series.selection, unique_latents=latents)
+        prepared = cast(PreparedSeries, SimpleNamespace(grid=series.grid))  # assembly reads only the grid
+        vectors.append(assemble_tokens(prepared, encoded).vectors)
+    return TokenizedStudy(
+        seed=record.seed,
+        labels=list(record.labels),
+        description=record.description,
+        series_names=[s.name for s in record.series],
+        vectors=vectors,
+    )
+
+
+def state_fingerprint(state: dict[str, torch.Tensor]) -> str:
+    """A short hash of a tokenizer's encoder weights (names the token cache folder)."""
+    h = hashlib.sha256()
+    for name in sorted(k for k in state if k.startswith("encoder.")):
+        h.update(name.encode())
+        h.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def save_tokens(study: TokenizedStudy, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta: dict[str, Any] = {
+        "seed": study.seed,
+        "labels": study.labels,
+        "description": study.description,
+        "series_names": study.series_names,
+    }
+    tensors = {f"vectors_{i}": v.contiguous() for i, v in enumerate(study.vectors)}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    save_file(tensors, str(tmp), metadata={"meta": json.dumps(meta)})
+    os.replace(tmp, path)
+
+
+def load_tokens(path: Path) -> TokenizedStudy:
+    with safe_open(str(path), framework="pt") as f:
+        meta = json.loads((f.metadata() or {})["meta"])
+        vectors = [f.get_tensor(f"vectors_{i}") for i in range(len(meta["series_names"]))]
+    return TokenizedStudy(
+        seed=int(meta["seed"]),
+        labels=list(meta["labels"]),
+        description=str(meta["description"]),
+        series_names=list(meta["series_names"]),
+        vectors=vectors,
+    )

@@ -1,0 +1,118 @@
+"""Every size and setting of the demo-model recipe, in one place (written into ``metrics.json``).
+
+The defaults are the recipe that made the committed bundle in ``resources/demo_model``;
+``DemoTrainConfig.tiny()`` is the same recipe at toy sizes, for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+# Study seeds: each split has its own range, so no evaluation phantom was ever seen in training.
+TRAIN_SEED_BASE = 1_000_000
+VAL_SEED_BASE = 2_000_000
+EVAL_SEED_BASE = 3_000_000
+
+
+@dataclass(frozen=True)
+class TokenizerTrainConfig:
+    """A small VQ-VAE of the released family: same strides, so a 32x32x8 patch gives (2, 8, 8, 2)."""
+
+    channels: tuple[int, int] = (16, 16)
+    num_res_layers: int = 1
+    num_embeddings: int = 128
+    steps: int = 1500
+    batch: int = 32
+    lr: float = 2e-3
+    patches_per_study: int = 96  # sampled from each training study's kept tokens
+
+    def vqvae_config(self) -> dict[str, Any]:
+        """MONAI ``VQVAE`` arguments (the release's down/upsampling, smaller widths)."""
+        return {
+            "spatial_dims": 3,
+            "in_channels": 1,
+            "out_channels": 1,
+            "num_res_layers": self.num_res_layers,
+            "downsample_parameters": [[2, 4, 1, 1], [2, 2, 1, 0]],
+            "upsample_parameters": [[2, 4, 1, 1, 0], [2, 2, 1, 0, 0]],
+            "channels": list(self.channels),
+            "num_res_channels": list(self.channels),
+            "num_embeddings": self.num_embeddings,
+            "embedding_dim": 2,
+        }
+
+
+@dataclass(frozen=True)
+class VitTrainConfig:
+    """The hierarchical ViT (Prima's architecture, small widths) and its training schedule."""
+
+    width: int = 292  # D, sequence-ViT width; tokens (289 floats) are zero-padded to it
+    inner_depth: int = 2
+    inner_heads: int = 4
+    inner_dim_head: int = 16
+    inner_mlp: int = 192
+    inner_cls: int = 2
+    series_dim: int = 128  # E
+    outer_depth: int = 2
+    outer_heads: int = 4
+    outer_dim_head: int = 32
+    outer_mlp: int = 256
+    outer_cls: int = 2
+    name_dim: int = 32  # name encoders: 22 embedding + 10 position channels
+    name_depth: int = 1
+    head_hidden: tuple[int, int] = (256, 128)
+    epochs: int = 30
+    batch: int = 4  # studies per step
+    lr: float = 6e-4
+    weight_decay: float = 0.05
+    warmup_steps: int = 100
+    token_keep: tuple[float, float] = (0.5, 1.0)  # fraction of a series' tokens kept per step
+    series_keep_min: int = 2  # series dropout keeps at least this many (or all, if fewer)
+    series_drop: float = 0.3  # chance that each further series is dropped
+    referral_weight: float = 0.5
+    priority_weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class DemoTrainConfig:
+    """The whole recipe: data, tokenizer, ViT."""
+
+    seed: int = 0
+    n_train: int = 320
+    n_val: int = 64
+    tokenizer: TokenizerTrainConfig = field(default_factory=TokenizerTrainConfig)
+    vit: VitTrainConfig = field(default_factory=VitTrainConfig)
+    threads: int = 0  # torch threads for training; 0: torch's default
+    series: tuple[str, ...] | None = None  # fixed protocol for every study (tests); None: random
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def tiny(cls, *, n_train: int = 3, n_val: int = 2, seed: int = 0) -> DemoTrainConfig:
+        """Toy sizes that run the whole recipe in seconds (tests)."""
+        return cls(
+            seed=seed,
+            series=("AX T1", "AX FLAIR"),
+            n_train=n_train,
+            n_val=n_val,
+            tokenizer=replace(TokenizerTrainConfig(), channels=(4, 4), steps=3, batch=4, patches_per_study=8),
+            vit=replace(
+                VitTrainConfig(),
+                inner_depth=1,
+                inner_heads=1,
+                inner_mlp=16,
+                series_dim=16,
+                outer_depth=1,
+                outer_heads=1,
+                outer_dim_head=8,
+                outer_mlp=16,
+                name_dim=16,
+                head_hidden=(16, 8),
+                epochs=1,
+                batch=2,
+                warmup_steps=1,
+                token_keep=(0.05, 0.1),
+            ),
+        )

@@ -1,0 +1,52 @@
+"""What a demo-model run depended on: library versions and the phantom generator's sources."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import prima_core
+from prima_core.resources import resource_path
+
+_PACKAGES = ("torch", "monai-weekly", "monai", "numpy", "scipy", "pydicom", "safetensors")
+_GENERATOR_PATTERNS = ("phantom_*.py", "findings*.py", "study*.py", "dicom_export.py")
+
+
+def versions() -> dict[str, str]:
+    """Python, platform and the versions of the libraries the recipe uses."""
+    found = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "prima_core": prima_core.__version__,
+    }
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    found.setdefault("torch", torch.__version__)
+    found.setdefault("numpy", np.__version__)
+    return found
+
+
+def generator_fingerprint() -> str:
+    """SHA-256 over the phantom generator's source files and template images.
+
+    Two runs with the same fingerprint trained on the same phantoms; a changed generator shows
+    up here (and means the committed model was trained on older phantoms).
+    """
+    demo = Path(__file__).resolve().parent
+    files = sorted(f for pattern in _GENERATOR_PATTERNS for f in demo.glob(pattern))
+    template_dir = resource_path("demo")
+    if template_dir.is_dir():
+        files += sorted(template_dir.glob("*.nii.gz"))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()

@@ -1,0 +1,72 @@
+"""Operating points of the demo model, chosen on the validation studies.
+
+Each finding and each referral gets the cut-off on its head output that maximizes Youden's J
+(sensitivity + specificity - 1) on the validation set; the bundle stores it as the label's
+threshold, so a margin ``output - threshold > 0`` means positive at that operating point, as
+for the released model. The report lists AUC, cut-off, sensitivity and specificity per label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from prima_core.demo.dataset_tokens import TokenizedStudy
+from prima_core.demo.eval_metrics import roc_auc, summarize_auc, youden_threshold
+from prima_core.demo.train_model import DIAGNOSIS_HEAD, REFERRAL_HEAD
+from prima_core.demo.train_targets import REFERRALS, diagnosis_names
+from prima_core.demo.train_vit import Targets, predict_logits
+from prima_core.model.prima import PrimaModel
+from prima_core.model.spec import PRIORITY_HEAD
+
+
+@dataclass
+class Thresholds:
+    diagnosis: list[float]
+    referral: list[float]
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _label_report(truth: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, Any]:
+    pos, neg = truth.astype(bool), ~truth.astype(bool)
+    predicted = scores > threshold
+    return {
+        "auc": roc_auc(truth, scores),
+        "threshold": threshold,
+        "sensitivity": float(predicted[pos].mean()) if pos.any() else None,
+        "specificity": float((~predicted[neg]).mean()) if neg.any() else None,
+        "positives": int(pos.sum()),
+        "negatives": int(neg.sum()),
+    }
+
+
+def _choose(truth: np.ndarray, scores: np.ndarray, names: Sequence[str]) -> tuple[list[float], dict]:
+    cuts, report = [], {}
+    for i, name in enumerate(names):
+        cut = youden_threshold(truth[:, i], scores[:, i])
+        cuts.append(cut)
+        report[name] = _label_report(truth[:, i], scores[:, i], cut)
+    return cuts, report
+
+
+def choose_thresholds(model: PrimaModel, val: Sequence[TokenizedStudy]) -> Thresholds:
+    """Per-label cut-offs from the validation studies (0 for every label when there are none)."""
+    if not val:
+        return Thresholds([0.0] * len(diagnosis_names()), [0.0] * len(REFERRALS), {})
+    logits = predict_logits(model, val)
+    targets = Targets.of(val)
+    d_cuts, d_report = _choose(targets.findings.numpy(), logits[DIAGNOSIS_HEAD].numpy(), diagnosis_names())
+    r_cuts, r_report = _choose(targets.referrals.numpy(), logits[REFERRAL_HEAD].numpy(), REFERRALS)
+    priority = float((logits[PRIORITY_HEAD].argmax(1) == targets.priority).float().mean())
+    auc = {name: entry["auc"] for name, entry in d_report.items()}
+    report = {
+        "studies": len(val),
+        "diagnosis": d_report,
+        "diagnosis_auc": summarize_auc(auc),
+        "referral": r_report,
+        "priority_accuracy": priority,
+    }
+    return Thresholds(d_cuts, r_cuts, report)

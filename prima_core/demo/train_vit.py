@@ -1,0 +1,233 @@
+"""Train the demo model's hierarchical ViT and heads on tokenized phantom studies.
+
+Multi-label BCE for findings and referrals, cross-entropy for the priority level, AdamW with a
+warm-up and cosine decay. Augmentation: series dropout (a study keeps at least two series) and
+token dropout (each series keeps a random fraction of its tokens). After each epoch the model is
+scored on the validation studies (full series, all tokens); the epoch with the best mean AUC is
+kept. A checkpoint after each epoch makes the run resumable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from prima_core.demo.dataset_tokens import TokenizedStudy
+from prima_core.demo.eval_metrics import roc_auc, summarize_auc
+from prima_core.demo.train_config import VitTrainConfig
+from prima_core.demo.train_model import (
+    DIAGNOSIS_HEAD,
+    REFERRAL_HEAD,
+    batched_embeddings,
+    build_demo_model,
+    head_logits,
+)
+from prima_core.demo.train_targets import diagnosis_names, finding_vector, priority_level, referral_vector
+from prima_core.model.prima import PrimaModel
+from prima_core.model.spec import PRIORITY_HEAD
+from prima_core.progress import CancelToken, ProgressCallback, check, report
+
+
+@dataclass
+class Targets:
+    findings: Tensor  # (n, n_findings)
+    referrals: Tensor  # (n, n_referrals)
+    priority: Tensor  # (n,) long
+
+    @classmethod
+    def of(cls, studies: Sequence[TokenizedStudy]) -> Targets:
+        return cls(
+            findings=torch.from_numpy(np.stack([finding_vector(s.labels) for s in studies])),
+            referrals=torch.from_numpy(np.stack([referral_vector(s.labels) for s in studies])),
+            priority=torch.tensor([priority_level(s.labels) for s in studies], dtype=torch.long),
+        )
+
+
+@dataclass
+class TrainState:
+    """What a checkpoint holds besides the weights."""
+
+    epoch: int = 0
+    best_epoch: int = -1
+    best_score: float = -math.inf
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Generator) -> TokenizedStudy:
+    """Series dropout then token dropout, on one study."""
+    n = len(study.vectors)
+    keep = [i for i in range(n) if rng.random() >= config.series_drop]
+    if len(keep) < min(config.series_keep_min, n):
+        keep = sorted(rng.choice(n, size=min(config.series_keep_min, n), replace=False).tolist())
+    vectors = []
+    for i in keep:
+        tokens = study.vectors[i]
+        fraction = rng.uniform(*config.token_keep)
+        count = max(1, int(round(fraction * len(tokens))))
+        chosen = np.sort(rng.choice(len(tokens), size=count, replace=False))
+        vectors.append(tokens[torch.from_numpy(chosen)])
+    return TokenizedStudy(
+        seed=study.seed,
+        labels=study.labels,
+        description=study.description,
+        series_names=[study.series_names[i] for i in keep],
+        vectors=vectors,
+    )
+
+
+def forward(model: PrimaModel, studies: Sequence[TokenizedStudy]) -> dict[str, Tensor]:
+    embeddings = batched_embeddings(
+        model,
+        [s.vectors for s in studies],
+        [s.series_names for s in studies],
+        [s.description for s in studies],
+    )
+    return head_logits(model, embeddings)
+
+
+def predict_logits(
+    model: PrimaModel, studies: Sequence[TokenizedStudy], *, batch: int = 4
+) -> dict[str, Tensor]:
+    """Raw head outputs for every study, no augmentation."""
+    model.eval()
+    parts: dict[str, list[Tensor]] = {}
+    with torch.inference_mode():
+        for start in range(0, len(studies), batch):
+            for k, v in forward(model, studies[start : start + batch]).items():
+                parts.setdefault(k, []).append(v.float())
+    return {k: torch.cat(v) for k, v in parts.items()}
+
+
+def validation_metrics(logits: dict[str, Tensor], targets: Targets) -> dict[str, Any]:
+    names = diagnosis_names()
+    scores = logits[DIAGNOSIS_HEAD].numpy()
+    truth = targets.findings.numpy()
+    auc = {n: roc_auc(truth[:, i], scores[:, i]) for i, n in enumerate(names)}
+    priority_acc = float((logits[PRIORITY_HEAD].argmax(1) == targets.priority).float().mean())
+    return {
+        "auc": auc,
+        **{f"auc_{k}": v for k, v in summarize_auc(auc).items()},
+        "priority_accuracy": priority_acc,
+    }
+
+
+class _Loss:
+    def __init__(self, targets: Targets, config: VitTrainConfig) -> None:
+        pos = targets.findings.sum(0).clamp(min=1)
+        neg = (len(targets.findings) - targets.findings.sum(0)).clamp(min=1)
+        self.pos_weight = (neg / pos).sqrt()
+        self.config = config
+
+    def __call__(self, logits: dict[str, Tensor], t: Targets) -> Tensor:
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        loss = bce(logits[DIAGNOSIS_HEAD], t.findings, pos_weight=self.pos_weight)
+        loss = loss + self.config.referral_weight * bce(logits[REFERRAL_HEAD], t.referrals)
+        ce = torch.nn.functional.cross_entropy(logits[PRIORITY_HEAD], t.priority)
+        return loss + self.config.priority_weight * ce
+
+
+def _lr(step: int, total: int, config: VitTrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, total - config.warmup_steps)
+    return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+
+def _subset(t: Targets, index: np.ndarray) -> Targets:
+    i = torch.from_numpy(index)
+    return Targets(t.findings[i], t.referrals[i], t.priority[i])
+
+
+def train_vit(
+    train: Sequence[TokenizedStudy],
+    val: Sequence[TokenizedStudy],
+    config: VitTrainConfig,
+    *,
+    seed: int,
+    checkpoint: Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[PrimaModel, TrainState]:
+    """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
+    torch.manual_seed(seed)
+    model = build_demo_model(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    state = TrainState()
+    best: dict[str, Tensor] = {k: v.clone() for k, v in model.state_dict().items()}
+    if checkpoint is not None and checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        best = saved["best"]
+        state = TrainState(**saved["state"])
+    train_targets, val_targets = Targets.of(train), Targets.of(val)
+    loss_fn = _Loss(train_targets, config)
+    steps_per_epoch = math.ceil(len(train) / config.batch)
+    total = steps_per_epoch * config.epochs
+    for epoch in range(state.epoch, config.epochs):
+        rng = np.random.default_rng([seed, 5, epoch])
+        order = rng.permutation(len(train))
+        model.train()
+        losses = []
+        for b in range(steps_per_epoch):
+            check(cancel)
+            index = order[b * config.batch : (b + 1) * config.batch]
+            step = epoch * steps_per_epoch + b
+            for group in optimizer.param_groups:
+                group["lr"] = _lr(step, total, config)
+            batch = [augment(train[i], config, rng) for i in index]
+            loss = loss_fn(forward(model, batch), _subset(train_targets, index))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            losses.append(loss.detach().item())
+            report(
+                progress, "vit", (step + 1) / total, f"epoch {epoch + 1} step {b + 1}: loss {losses[-1]:.4f}"
+            )
+        metrics = validation_metrics(predict_logits(model, val), val_targets) if val else {"auc_mean": None}
+        score = metrics["auc_mean"] if metrics["auc_mean"] is not None else -float(np.mean(losses))
+        entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), **metrics}
+        state.history.append(entry)
+        if score >= state.best_score:
+            state.best_score, state.best_epoch = float(score), epoch + 1
+            best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        state.epoch = epoch + 1
+        report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, model, optimizer, best, state)
+    model.load_state_dict(best)
+    return model.eval(), state
+
+
+def _epoch_line(entry: dict[str, Any]) -> str:
+    mean, low = entry.get("auc_mean"), entry.get("auc_min")
+    aucs = "" if mean is None else f", val AUC mean {mean:.3f} min {low:.3f}"
+    return f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}{aucs}"
+
+
+def _save_checkpoint(path: Path, model: PrimaModel, optimizer: Any, best: dict, state: TrainState) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "best": best,
+            "state": {
+                "epoch": state.epoch,
+                "best_epoch": state.best_epoch,
+                "best_score": state.best_score,
+                "history": state.history,
+            },
+        },
+        tmp,
+    )
+    tmp.replace(path)

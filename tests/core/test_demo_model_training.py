@@ -1,0 +1,103 @@
+"""The demo-model recipe at toy sizes: a real (tiny) run through the same code as the real one.
+
+Studies are generated, written as DICOM, imported and prepared by the pipeline; the tokenizer
+and the ViT are trained for a few steps; the bundle is written and loaded back; the tokens the
+recipe trained on equal the tokens ``predict_study`` builds; ``prima demo-eval`` reports its keys.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from prima_core.cli import main
+from prima_core.demo.dataset import read_series_records
+from prima_core.demo.dataset_records import StudyRecord
+from prima_core.demo.dataset_tokens import tokenize_record
+from prima_core.demo.findings import finding_names
+from prima_core.demo.study import generate_demo_study
+from prima_core.demo.train import METRICS_FILE, train_demo_model
+from prima_core.demo.train_config import DemoTrainConfig
+from prima_core.demo.train_targets import PRIORITY_LEVELS, REFERRALS
+from prima_core.io import open_studies
+from prima_core.model import load_bundle
+from prima_core.pipeline.predict import predict_study
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory):
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    base = tmp_path_factory.mktemp("demo_train")
+    config = DemoTrainConfig.tiny(n_train=2, n_val=1)
+    metrics = train_demo_model(out_dir=base / "bundle", config=config, work_dir=base / "work")
+    yield base / "bundle", metrics
+    torch.set_num_threads(before)
+
+
+def test_tiny_run_writes_a_loadable_demo_bundle(tiny_bundle):
+    out, metrics = tiny_bundle
+    bundle = load_bundle(out, device="cpu")
+    assert bundle.kind == "demo"
+    assert list(bundle.model.diagnoses) == finding_names()
+    assert list(bundle.model.referrals) == list(REFERRALS)
+    assert bundle.model.priority_levels == list(PRIORITY_LEVELS)
+    assert "not diagnostic" in bundle.manifest["description"]
+    assert bundle.model_width >= 289
+    saved = json.loads((out / METRICS_FILE).read_text())
+    assert saved["recipe"]["n_train"] == 2 and saved["study_seeds"]["train"][0] == 1_000_000
+    assert set(saved["stage_seconds"]) == {"studies", "tokenizer", "tokens", "vit"}
+    assert saved["versions"]["torch"] and len(saved["generator_sha256"]) == 64
+    assert metrics["training"]["best_epoch"] >= 1
+
+
+def test_recipe_tokens_equal_what_predict_study_builds(tiny_bundle, tmp_path):
+    out, _ = tiny_bundle
+    bundle = load_bundle(out, device="cpu")
+    study_dir = tmp_path / "study"
+    generate_demo_study(
+        seed=3_000_109, findings=["tumor_adult_meningioma"], out_dir=study_dir, series=["AX T1"]
+    )
+    description, series = read_series_records(study_dir)
+    record = StudyRecord(seed=3_000_109, labels=[], requested=[], description=description, series=series)
+    recipe = tokenize_record(record, bundle.tokenizer, device=bundle.device)
+    prediction = predict_study(open_studies(study_dir).studies[0], bundle, cache=False)
+    assert recipe.series_names == prediction.series_names()
+    assert description == prediction.study_description
+    for ours, theirs in zip(recipe.vectors, prediction.token_vectors(), strict=True):
+        assert torch.equal(ours, theirs)
+
+
+def test_demo_eval_reports_its_metrics(tiny_bundle, tmp_path):
+    out, _ = tiny_bundle
+    metrics_file = tmp_path / "eval.json"
+    code = main(
+        [
+            "demo-eval",
+            "--n",
+            "2",
+            "--seed",
+            "3000009",
+            "--model",
+            str(out),
+            "--methods",
+            "gradient_x_input",
+            "--workers",
+            "1",
+            "--work-dir",
+            str(tmp_path / "studies"),
+            "--out",
+            str(metrics_file),
+        ]  # fmt: skip
+    )
+    assert code == 0
+    metrics = json.loads(metrics_file.read_text())
+    assert metrics["studies"] == 2 and metrics["study_seeds"] == [3_000_009, 3_000_010]
+    assert set(metrics["diagnosis_auc"]) == {"per_finding", "positives", "mean", "min"}
+    assert metrics["single_finding"]["studies"] == 2  # a glioma and a meningioma
+    assert metrics["pointing_game"]["gradient_x_input"]["total"] == 2
+    assert main(["demo-eval", "--n", "2", "--seed", "1000000", "--model", str(out)]) == 1  # seen seeds
