@@ -105,5 +105,18 @@ class OverlayLayer:
         self.colors.SetLookupTable(self.table)
         self.actor.SetVisibility(True)
 
+    @property
+    def output_port(self):
+        """The coloured (RGBA) plane; the 3D view stacks it on its slice."""
+        return self.colors.GetOutputPort()
+
+    @property
+    def shown(self) -> bool:
+        return self.layer.volume is not None and bool(self.actor.GetVisibility())
+
+    @property
+    def opacity(self) -> float:
+        return float(self.actor.GetProperty().GetOpacity())
+
     def set_opacity(self, opacity: float) -> None:
         self.actor.GetProperty().SetOpacity(opacity)

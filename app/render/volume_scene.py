@@ -1,8 +1,10 @@
 """The 3D scene: the three current slices placed in patient space, or a volume rendering.
 
 Plane mode reuses the 2D views' reslice outputs (no extra reslicing), each image placed by its
-view's plane matrix; it stays fluid with software OpenGL. Volume mode ray-casts the series with
-``vtkSmartVolumeMapper``, placed by the volume's affine.
+view's plane matrix; it stays fluid with software OpenGL. Each plane is a ``vtkImageStack`` of the
+grey slice and, above it, the 2D view's coloured heat map (its own RGBA output, so the 3D view
+shows exactly the colours, threshold and opacity of the 2D overlay, at no extra reslicing cost).
+Volume mode ray-casts the series with ``vtkSmartVolumeMapper``, placed by the volume's affine.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from enum import StrEnum
 import numpy as np
 from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkCommonDataModel import vtkPiecewiseFunction
+from vtkmodules.vtkCommonExecutionModel import vtkAlgorithmOutput
 from vtkmodules.vtkFiltersSources import vtkOutlineSource
 from vtkmodules.vtkRenderingAnnotation import vtkAnnotatedCubeActor
 from vtkmodules.vtkRenderingCore import (
@@ -23,6 +26,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkVolume,
     vtkVolumeProperty,
 )
+from vtkmodules.vtkRenderingImage import vtkImageStack
 from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
 
 from app import theme
@@ -40,7 +44,9 @@ class VolumeScene:
     def __init__(self) -> None:
         self.renderer = vtkRenderer()
         self.renderer.SetBackground(*theme.rgb(theme.VIEW_BACKGROUND))
-        self.planes: dict[str, vtkImageActor] = {}
+        self.planes: dict[str, vtkImageActor] = {}  # the grey slices
+        self.heat_planes: dict[str, vtkImageActor] = {}  # the heat map over each slice
+        self._stacks: dict[str, vtkImageStack] = {}
         self._placed: dict[str, tuple] = {}  # name -> (plane matrix, window) last applied
         self.outline_source = vtkOutlineSource()
         mapper = vtkPolyDataMapper()
@@ -57,28 +63,60 @@ class VolumeScene:
         self.mode = VolumeMode.PLANES
         self.volume: Volume | None = None
 
-    def add_plane(self, name: str, output_port) -> vtkImageActor:
-        actor = vtkImageActor()
-        actor.GetMapper().SetInputConnection(output_port)
-        actor.GetProperty().SetInterpolationTypeToLinear()
-        actor.SetVisibility(False)
-        self.renderer.AddActor(actor)
+    def add_plane(
+        self, name: str, output_port: vtkAlgorithmOutput, *, heat_port: vtkAlgorithmOutput | None = None
+    ) -> vtkImageActor:
+        """A slice fed by a 2D view's reslice output, with that view's RGBA heat map stacked on it.
+
+        The stack draws both coincident images in layer order (no z-fighting); it carries the
+        plane matrix, so the heat map lies exactly where its slice lies.
+        """
+        actor = _image_actor(output_port, layer=0)
+        stack = vtkImageStack()
+        stack.AddImage(actor)
+        if heat_port is not None:  # joins the stack while shown: a hidden map may have no input
+            self.heat_planes[name] = _image_actor(heat_port, layer=1)
+        stack.SetActiveLayer(0)
+        stack.PickableOff()
+        stack.SetVisibility(False)
+        self.renderer.AddViewProp(stack)
         self.planes[name] = actor
+        self._stacks[name] = stack
         return actor
 
     def update_plane(self, name: str, *, plane_matrix: np.ndarray | None, window: WindowLevel | None) -> None:
         """Place one slice and map it through ``window``; unchanged inputs cost nothing."""
         actor = self.planes[name]
-        actor.SetVisibility(plane_matrix is not None and self.mode == VolumeMode.PLANES)
+        shown = plane_matrix is not None and self.mode == VolumeMode.PLANES
+        actor.SetVisibility(shown)
+        self._stacks[name].SetVisibility(shown)  # a hidden stack must not count in the scene's bounds
         previous_matrix, previous_window = self._placed.get(name, (None, None))
         if plane_matrix is not None and (
             previous_matrix is None or not np.array_equal(plane_matrix, previous_matrix)
         ):
-            actor.SetUserMatrix(to_vtk_matrix(plane_matrix))
+            self._stacks[name].SetUserMatrix(to_vtk_matrix(plane_matrix))
         if window is not None and window != previous_window:
             actor.GetProperty().SetLookupTable(_plane_table(window))
             actor.GetProperty().UseLookupTableScalarRangeOn()
         self._placed[name] = (plane_matrix, window if window is not None else previous_window)
+
+    def update_heat(self, name: str, *, shown: bool, opacity: float) -> None:
+        """Show the heat map over one slice (only where that slice is shown, in plane mode)."""
+        heat = self.heat_planes.get(name)
+        if heat is None:
+            return
+        shown = shown and bool(self.planes[name].GetVisibility())
+        heat.SetVisibility(shown)
+        stack = self._stacks[name]
+        if shown and not stack.HasImage(heat):
+            stack.AddImage(heat)
+        elif not shown and stack.HasImage(heat):
+            stack.RemoveImage(heat)
+        if heat.GetProperty().GetOpacity() != opacity:
+            heat.GetProperty().SetOpacity(opacity)
+
+    def heat_shown(self) -> bool:
+        return any(actor.GetVisibility() for actor in self.heat_planes.values())
 
     def set_volume(self, volume: Volume | None) -> None:
         """The series whose box is outlined (and ray-cast in volume mode)."""
@@ -121,9 +159,11 @@ class VolumeScene:
     def _apply_mode(self) -> None:
         volume_mode = self.mode == VolumeMode.VOLUME and self.volume is not None
         self.volume_actor.SetVisibility(volume_mode)
-        for actor in self.planes.values():
-            if volume_mode:
+        if volume_mode:
+            for name, actor in self.planes.items():
                 actor.SetVisibility(False)
+                self._stacks[name].SetVisibility(False)
+                self.update_heat(name, shown=False, opacity=1.0)
 
     def reset_camera(self) -> None:
         """Look at the patient from the front, head up (patient's right on the screen's left)."""
@@ -139,6 +179,16 @@ class VolumeScene:
         camera.SetViewUp(0.0, 0.0, 1.0)
         camera.SetViewAngle(30.0)
         self.renderer.ResetCameraClippingRange()
+
+
+def _image_actor(port: vtkAlgorithmOutput, *, layer: int) -> vtkImageActor:
+    actor = vtkImageActor()
+    actor.GetMapper().SetInputConnection(port)
+    actor.GetProperty().SetInterpolationTypeToLinear()
+    actor.GetProperty().SetLayerNumber(layer)
+    actor.SetPickable(False)
+    actor.SetVisibility(False)
+    return actor
 
 
 def _plane_table(window: WindowLevel, *, entries: int = 256, clear_fraction: float = 0.04) -> vtkLookupTable:

@@ -51,6 +51,7 @@ class SliceView(QWidget):
     hovered = Signal(object)  # HoverInfo | None
     plane_changed = Signal()  # another slice, series or frame is shown
     camera_changed = Signal()  # zoom or pan
+    overlay_changed = Signal()  # the heat map, its colours, threshold or opacity changed
     maximize_requested = Signal(str)
     message = Signal(str)
 
@@ -244,6 +245,7 @@ class SliceView(QWidget):
         volume, colormap, threshold, _old = self._overlay
         self._overlay = (volume, colormap, threshold, opacity)
         self.scene.overlay.set_opacity(opacity)
+        self.overlay_changed.emit()
         self.request_render()
 
     def _on_interacting_changed(self, interacting: bool) -> None:
@@ -282,6 +284,7 @@ class SliceView(QWidget):
             opacity=opacity,
             high=high,
         )
+        self.overlay_changed.emit()
         self.request_render()
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -1,4 +1,8 @@
-"""The 3D view: the three current slices in patient space (or a volume rendering), rotatable."""
+"""The 3D view: the three current slices in patient space (or a volume rendering), rotatable.
+
+The heat map of each 2D view is drawn on its slice here too: the 2D views own the overlay (one set
+of controls drives them), and this view only mirrors what they show.
+"""
 
 from __future__ import annotations
 
@@ -62,8 +66,11 @@ class VolumeView(QWidget):
         """Show the slices of these 2D views; they say when their plane changes."""
         for view in views:
             self.slice_views[view.name.value] = view
-            self.scene.add_plane(view.name.value, view.scene.base.output_port)
+            self.scene.add_plane(
+                view.name.value, view.scene.base.output_port, heat_port=view.scene.overlay.output_port
+            )
             view.plane_changed.connect(self.refresh)
+            view.overlay_changed.connect(self.refresh)
 
     def refresh(self) -> None:
         """Copy the 2D views' planes and windows into the scene."""
@@ -72,6 +79,8 @@ class VolumeView(QWidget):
             matrix = view.frame.plane_matrix(view.depth) if shown else None
             window = self.state.window_levels.get(view.display.uid) if shown else None
             self.scene.update_plane(name, plane_matrix=matrix, window=window)
+            overlay = view.scene.overlay
+            self.scene.update_heat(name, shown=shown and overlay.shown, opacity=overlay.opacity)
         lead = self.slice_views.get(ViewName.AXIAL.value)
         display = lead.display if lead else None
         volume = display.volume if display else None
