@@ -16,6 +16,7 @@ from app.analysis.actions import build_analysis_actions, place_analysis_actions
 from app.analysis.controller import AnalysisController
 from app.analysis.file_commands import FileCommands
 from app.analysis.launch import Launch
+from app.analysis.overall_progress import ANALYSIS_STAGES
 from app.analysis.overlay import HeatmapOverlay
 from app.session import series_label
 from app.widgets.differential_panel import DifferentialPanel
@@ -151,7 +152,8 @@ class AnalysisFeature(QObject):
             self.controller.set_study(study)
         self._select_after = select
         self._looked_up = study
-        self.panel.progress.start("Starting the analysis\u2026")
+        stages = ANALYSIS_STAGES if select is not None else ANALYSIS_STAGES[:-1]  # explain after?
+        self.panel.progress.start("Starting the analysis\u2026", stages=stages)
         self.controller.analyze(model)
 
     def _on_result(self, result: AnalysisResult) -> None:
@@ -197,6 +199,7 @@ class AnalysisFeature(QObject):
         self.panel.mark_selected(name)
         self.explanation_panel.show_target(item, pending=True)
         self.overlay.clear()
+        self.panel.progress.begin_explanation(item.display_name, busy=self.controller.busy)
         self.controller.explain(name, self.explanation_panel.current_method())
 
     def _on_explanation(self, explanation) -> None:  # noqa: ANN001 - an Explanation
