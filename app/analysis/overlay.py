@@ -3,7 +3,8 @@
 An explanation has one heat-map ``Volume`` per series, in that series' own grid and affine.
 When a view switches series, it gets that series' map (or none, for a series Prima did not
 read). Opacity goes through the shared state (every view follows it); colour map, threshold
-and visibility are applied per view here.
+and visibility are applied per view here. The 3D view mirrors what the 2D views show (on its
+slices, or as surfaces over its volume rendering), so these controls drive all four views.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from vtkmodules.vtkRenderingImage import vtkImageStack
 from vtkmodules.vtkRenderingVolumeOpenGL2 import vtkSmartVolumeMapper
 
 from app import theme
+from app.render.heat_surface import HeatSurface
 from app.render.vtk_image import index_space_image, to_vtk_matrix
 from prima_core.io.volume import Volume
 from prima_core.windowing import WindowLevel
@@ -62,6 +63,7 @@ class VolumeScene:
         self.renderer.AddVolume(self.volume_actor)
         self.mode = VolumeMode.PLANES
         self.volume: Volume | None = None
+        self.heat_surface = HeatSurface()  # the heat over a volume rendering
 
     def add_plane(
         self, name: str, output_port: vtkAlgorithmOutput, *, heat_port: vtkAlgorithmOutput | None = None
@@ -116,7 +118,8 @@ class VolumeScene:
             heat.GetProperty().SetOpacity(opacity)
 
     def heat_shown(self) -> bool:
-        return any(actor.GetVisibility() for actor in self.heat_planes.values())
+        """Whether any heat is drawn: on a slice, or as surfaces over the volume rendering."""
+        return self.heat_surface.visible or any(a.GetVisibility() for a in self.heat_planes.values())
 
     def set_volume(self, volume: Volume | None) -> None:
         """The series whose box is outlined (and ray-cast in volume mode)."""

@@ -31,7 +31,7 @@ class OverlayControls(QWidget):
         super().__init__(parent)
         self.visible = QCheckBox("Heat map")
         self.visible.setChecked(True)
-        self.visible.setToolTip("Show the heat map in the 2D views (H)")
+        self.visible.setToolTip("Show the heat map in the 2D and 3D views (H)")
         self.colormap = QComboBox()
         for colormap in OverlayColormap:
             self.colormap.addItem(colormap.value.capitalize(), colormap.value)

@@ -287,6 +287,13 @@ class SliceView(QWidget):
         self.overlay_changed.emit()
         self.request_render()
 
+    def overlay_shown(self) -> tuple[Volume, OverlayColormap, float, float, float | None] | None:
+        """(map, colour map, threshold, opacity, top of the scale) of the heat map drawn now."""
+        volume, colormap, threshold, opacity = self._overlay
+        if volume is None or not self.scene.overlay.shown:
+            return None
+        return volume, colormap, threshold, opacity, self._overlay_high
+
     def closeEvent(self, event) -> None:  # noqa: N802
         self.shutdown()
         super().closeEvent(event)

@@ -6,6 +6,7 @@ of controls drives them), and this view only mirrors what they show.
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
 from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget
@@ -43,6 +44,7 @@ class VolumeView(QWidget):
         self.header.layout().insertWidget(1, self.mode_chooser)
         self.canvas = VtkCanvas(self, forward_to_vtk=True)
         self.canvas.GetRenderWindow().AddRenderer(self.scene.renderer)
+        self.scene.heat_surface.attach(self.canvas.GetRenderWindow(), self.scene.renderer.GetActiveCamera())
         self.canvas.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
         self.canvas.Initialize()
         self.canvas.pressed.connect(lambda _e: state.set_active_view(ViewName.VOLUME))
@@ -94,8 +96,20 @@ class VolumeView(QWidget):
                 changed = True
             if not self._camera_placed:
                 self.reset_camera()
+        changed |= self._show_heat_surface(lead)
         if changed:  # a volume rendering does not change when only the slices move
             self.request_render()
+
+    def _show_heat_surface(self, lead: SliceView | None) -> bool:
+        """In volume mode, the heat map of the rendered series as surfaces (the axial view's map)."""
+        shown = lead.overlay_shown() if lead is not None and self.scene.mode == VolumeMode.VOLUME else None
+        if shown is None:
+            return self.scene.heat_surface.show(None)
+        heat, colormap, threshold, opacity, high = shown
+        top = float(np.nanmax(heat.array)) if high is None else float(high)
+        return self.scene.heat_surface.show(
+            heat, colormap=colormap, threshold=threshold, opacity=opacity, high=top
+        )
 
     def set_mode(self, mode: VolumeMode | str) -> None:
         mode = VolumeMode(mode)

@@ -1,4 +1,4 @@
-"""The heat map in the 3D view: on the three slices shown in 3D, driven by the 2D overlay controls.
+"""The heat map in the 3D view: on the slices shown in 3D, or as surfaces over the volume rendering.
 
 Pixels of the real rendered 3D view are probed where the heat map's hotspot projects. The heat
 map lies on its own grid (axes permuted and flipped, 4 mm voxels), so a heat-coloured probe there
@@ -116,7 +116,26 @@ def test_heat_in_3d_follows_the_crosshair_and_the_colour_map(qtbot, window, phan
     warm = (pixels[..., 0] > pixels[..., 2] + 60) & (pixels[..., 0] > 90)
     assert warm[: rows * 3 // 4, : cols * 3 // 4].sum() < 5  # no heat left on any slice
 
+
+def test_heat_shows_as_surfaces_over_the_volume_rendering(qtbot, window, phantom_study, tmp_path):
+    view, controls = show_heat(qtbot, window, phantom_study)
     window.actions["volume_rendering"].trigger()
-    window.state.set_cursor(HOTSPOT)
     window.mpr.flush()
-    assert not view.scene.heat_shown()  # the slices (and their heat) are hidden in volume mode
+    assert not any(actor.GetVisibility() for actor in view.scene.heat_planes.values())
+    assert view.scene.heat_surface.visible
+    save_shots(window, view, tmp_path, "volume_heat_on")
+    hot = rgb_near(view, HOTSPOT)
+    assert is_heat(hot), hot
+    controls.visible.setChecked(False)
+    window.mpr.flush()
+    assert not view.scene.heat_shown()
+    save_shots(window, view, tmp_path, "volume_heat_off")
+    off = rgb_near(view, HOTSPOT)
+    assert not is_heat(off) and np.abs(hot - off).sum() > 60, (hot, off)
+    controls.visible.setChecked(True)
+    window.state.set_cursor(FAR_FROM_HEAT)  # moving the slices does not touch the surfaces
+    window.mpr.flush()
+    assert is_heat(rgb_near(view, HOTSPOT))
+    window.actions["volume_rendering"].trigger()  # back to the slices: no surfaces over them
+    window.mpr.flush()
+    assert not view.scene.heat_surface.visible
