@@ -153,7 +153,8 @@ class AnalysisFeature(QObject):
         self._select_after = select
         self._looked_up = study
         stages = ANALYSIS_STAGES if select is not None else ANALYSIS_STAGES[:-1]  # explain after?
-        self.panel.progress.start("Starting the analysis\u2026", stages=stages)
+        names = {series.model_name: series.description for series in study.series if series.description}
+        self.panel.progress.start("Starting the analysis\u2026", stages=stages, series_names=names)
         self.controller.analyze(model)
 
     def _on_result(self, result: AnalysisResult) -> None:

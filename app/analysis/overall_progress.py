@@ -9,7 +9,7 @@ runs now ("Tokenizing AX FLAIR (3/5)"). This module is Qt-free so it can be test
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from prima_core.progress import ProgressEvent
@@ -47,9 +47,16 @@ class OverallProgress:
     label but never moves the value back.
     """
 
-    def __init__(self, stages: Sequence[str] = ANALYSIS_STAGES, *, target: str = "") -> None:
+    def __init__(
+        self,
+        stages: Sequence[str] = ANALYSIS_STAGES,
+        *,
+        target: str = "",
+        series_names: Mapping[str, str] | None = None,
+    ) -> None:
         self.stages = tuple(stages)
         self.target = target  # the diagnosis being explained, when known
+        self.series_names = dict(series_names or {})  # model series name -> the name the reader knows
         self.fraction = 0.0
         self._index = -1
         self._series: tuple[int, int, str] | None = None  # (position, count, name) being tokenized
@@ -76,7 +83,7 @@ class OverallProgress:
             return self._tokenize_label(message)
         if stage == "fingerprint":
             reading = _READING.match(message)
-            return f"Reading {readable_series(reading.group(1))}" if reading else "Identifying the study"
+            return f"Reading {self._series_name(reading.group(1))}" if reading else "Identifying the study"
         if stage == "explain":
             what = f"Explaining {self.target}" if self.target else "Explaining"
             step = _PASS.search(message)
@@ -94,4 +101,7 @@ class OverallProgress:
         if self._series is None:
             return "Tokenizing"
         position, count, name = self._series
-        return f"Tokenizing {readable_series(name)} ({position}/{count})"
+        return f"Tokenizing {self._series_name(name)} ({position}/{count})"
+
+    def _series_name(self, model_name: str) -> str:
+        return self.series_names.get(model_name) or readable_series(model_name)

@@ -8,7 +8,7 @@ weights) the bar shows the stage's own progress, as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
@@ -107,9 +107,19 @@ class AnalysisProgress(QWidget):
         bar.setRange(0, STEPS)
         bar.setValue(round(STEPS * min(max(fraction, 0.0), 1.0)))
 
-    def start(self, message: str, *, stages: Sequence[str] | None = None, target: str = "") -> None:
-        """A run begins; with ``stages`` (its plan) the bar shows overall progress across them."""
-        self.overall = OverallProgress(stages, target=target) if stages else None
+    def start(
+        self,
+        message: str,
+        *,
+        stages: Sequence[str] | None = None,
+        target: str = "",
+        series_names: Mapping[str, str] | None = None,
+    ) -> None:
+        """A run begins; with ``stages`` (its plan) the bar shows overall progress across them.
+
+        ``series_names`` maps the model's series names to the ones the reader sees in the viewer.
+        """
+        self.overall = OverallProgress(stages, target=target, series_names=series_names) if stages else None
         self.text.setText(message)
         self.text.setToolTip(message)
         self.percent.setText("0 %" if stages else "")

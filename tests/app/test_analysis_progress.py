@@ -66,6 +66,10 @@ def test_overall_progress_rises_to_100_and_names_the_stage_and_series():
     assert statuses["model demo on cpu"].label == "Loading the model"
     assert statuses["running the transformers and heads"].label == "Running Prima"
     assert statuses["integrated_gradients: pass 3/8"].label == "Explaining Glioma (pass 3/8)"
+    named = OverallProgress(ANALYSIS_STAGES, series_names={"SAG_T1_plus_C": "SAG T1+C"})
+    assert named.update(ProgressEvent("tokenize", 0.6, "series 4/5: SAG_T1_plus_C")).label == (
+        "Tokenizing SAG T1+C (4/5)"  # the name the viewer shows, where the study gives one
+    )
     tokenizing = [statuses[f"series {i}/5: {name}"].fraction for i, name in enumerate(SERIES, start=1)]
     assert 0.05 < tokenizing[0] < tokenizing[-1] < 0.7  # tokenizing is the bulk, explaining the rest
 
@@ -138,5 +142,7 @@ def test_a_real_analysis_fills_the_overall_bar_once(qtbot, window, bundle_dir, m
     tokenizing = {text for stage, _v, text in seen if stage == "tokenize"}
     assert any(text.startswith("Tokenizing ") and text.endswith(f" (1/{count})") for text in tokenizing)
     assert any(text.endswith(f" ({count}/{count})") for text in tokenizing)
+    descriptions = {window.session.series(uid).description for uid in window.session.series_uids()}
+    assert {text.removeprefix("Tokenizing ").rsplit(" (", 1)[0] for text in tokenizing} <= descriptions
     top = window.analysis.panel.list.list_model.items[0].display_name
     assert any(text.startswith(f"Explaining {top}") for stage, _v, text in seen if stage == "explain")
