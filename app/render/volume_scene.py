@@ -20,7 +20,8 @@ from vtkmodules.vtkRenderingAnnotation import vtkAnnotatedCubeActor
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
     vtkColorTransferFunction,
-    vtkImageActor,
+    vtkImageSlice,
+    vtkImageSliceMapper,
     vtkPolyDataMapper,
     vtkRenderer,
     vtkVolume,
@@ -45,8 +46,8 @@ class VolumeScene:
     def __init__(self) -> None:
         self.renderer = vtkRenderer()
         self.renderer.SetBackground(*theme.rgb(theme.VIEW_BACKGROUND))
-        self.planes: dict[str, vtkImageActor] = {}  # the grey slices
-        self.heat_planes: dict[str, vtkImageActor] = {}  # the heat map over each slice
+        self.planes: dict[str, vtkImageSlice] = {}  # the grey slices
+        self.heat_planes: dict[str, vtkImageSlice] = {}  # the heat map over each slice
         self._stacks: dict[str, vtkImageStack] = {}
         self._placed: dict[str, tuple] = {}  # name -> (plane matrix, window) last applied
         self.outline_source = vtkOutlineSource()
@@ -67,7 +68,7 @@ class VolumeScene:
 
     def add_plane(
         self, name: str, output_port: vtkAlgorithmOutput, *, heat_port: vtkAlgorithmOutput | None = None
-    ) -> vtkImageActor:
+    ) -> vtkImageSlice:
         """A slice fed by a 2D view's reslice output, with that view's RGBA heat map stacked on it.
 
         The stack draws both coincident images in layer order (no z-fighting); it carries the
@@ -184,9 +185,12 @@ class VolumeScene:
         self.renderer.ResetCameraClippingRange()
 
 
-def _image_actor(port: vtkAlgorithmOutput, *, layer: int) -> vtkImageActor:
-    actor = vtkImageActor()
-    actor.GetMapper().SetInputConnection(port)
+def _image_actor(port: vtkAlgorithmOutput, *, layer: int) -> vtkImageSlice:
+    """One layer of a plane's stack (a ``vtkImageActor`` in a stack shows RGBA colours wrongly)."""
+    mapper = vtkImageSliceMapper()
+    mapper.SetInputConnection(port)
+    actor = vtkImageSlice()
+    actor.SetMapper(mapper)
     actor.GetProperty().SetInterpolationTypeToLinear()
     actor.GetProperty().SetLayerNumber(layer)
     actor.SetPickable(False)

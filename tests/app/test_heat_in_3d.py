@@ -16,7 +16,7 @@ from app.screenshot import canvas_pixels, grab_window, render_window_image
 from app.state import OverlayColormap, ViewName
 from tests.app.conftest import open_and_wait
 from tests.app.test_mpr_views import READING_WINDOW
-from tests.app.test_overlay_and_3d import HOTSPOT, heat_volume
+from tests.app.test_overlay_and_3d import HOTSPOT, heat_volume, rgb_at
 
 pytestmark = pytest.mark.gui
 
@@ -80,6 +80,11 @@ def test_heat_map_shows_on_the_slices_in_3d_and_follows_the_controls(qtbot, wind
     save_shots(window, view, tmp_path, "heat_on")
     hot = rgb_near(view, HOTSPOT)
     assert is_heat(hot), hot
+    # the same colours as in the 2D view of that slice (a point on the coronal slice alone)
+    on_coronal = HOTSPOT + np.array([4.0, 0.0, 4.0])
+    in_3d = rgb_near(view, on_coronal, radius=1)
+    in_2d = rgb_at(window.mpr.slice_views[ViewName.CORONAL], on_coronal)
+    assert is_heat(in_3d) and np.abs(in_3d - in_2d).max() < 30, (in_3d, in_2d)
 
     controls.visible.setChecked(False)  # the one heat-map switch of all four views
     window.mpr.flush()
