@@ -15,21 +15,24 @@ random routine protocol (4-7 series).
 Each study goes through the same path as a user's study: ``generate_demo_study`` writes DICOM,
 ``open_studies`` reads it, and the pipeline's own ``prepare_series`` / ``fill_values`` /
 ``select_tokens`` / ``cut_patches`` give the kept patches. Only those (raw intensities, the
-volume's maximum and the token grid) are kept on disk (:mod:`.dataset_records`); the DICOM files
-are deleted once read.
+volume's maximum, the token grid, and which patches touch a lesion mask) are kept on disk
+(:mod:`.dataset_records`); the DICOM files and masks are deleted once read.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from prima_core.demo.dataset_lesions import lesion_points, patch_lesion_labels
 from prima_core.demo.dataset_records import SeriesRecord, StudyRecord, save_record
 from prima_core.demo.findings import PLANS
 from prima_core.demo.study import generate_demo_study
+from prima_core.demo.train_targets import diagnosis_names
 from prima_core.io import open_studies
 from prima_core.pipeline.order import release_order
 from prima_core.pipeline.predict import model_study_description
@@ -64,10 +67,13 @@ def study_findings(seed: int) -> list[str]:
     return [MIDLINE_SHIFT]
 
 
-def read_series_records(study_dir: Path) -> tuple[str, list[SeriesRecord]]:
+def read_series_records(
+    study_dir: Path, *, lesions: Mapping[str, np.ndarray] | None = None
+) -> tuple[str, list[SeriesRecord]]:
     """Import a written study and run the pipeline's preprocessing and token selection per series.
 
     Returns the study description Prima reads and one record per series, in the release's order.
+    ``lesions`` (finding -> LPS points of its masks) adds per-patch lesion labels.
     """
     result = open_studies(study_dir)
     if len(result.studies) != 1:
@@ -80,6 +86,9 @@ def read_series_records(study_dir: Path) -> tuple[str, list[SeriesRecord]]:
         selection = select_tokens(fill_values(padded, prepared.grid), prepared.grid)
         unique = np.unique(selection.kept)
         raw = cut_patches(padded, prepared.grid, unique)
+        labels = None
+        if lesions is not None:
+            labels = patch_lesion_labels(prepared, unique, lesions, diagnosis_names())
         records.append(
             SeriesRecord.from_raw(
                 name=series.model_name,
@@ -87,6 +96,7 @@ def read_series_records(study_dir: Path) -> tuple[str, list[SeriesRecord]]:
                 selection=selection,
                 raw_patches=raw,
                 peak=float(np.float32(padded.max())),
+                lesions=labels,
             )
         )
     return model_study_description(study), records
@@ -107,7 +117,8 @@ def extract_study(
     tmp = Path(tempfile.mkdtemp(prefix=f"demo-{seed}-", dir=scratch))
     try:
         truth = generate_demo_study(seed=seed, findings=findings, out_dir=tmp / "study", series=series)
-        description, series = read_series_records(tmp / "study")
+        points = lesion_points(truth.lesions, tmp / "study")
+        description, series = read_series_records(tmp / "study", lesions=points)
         record = StudyRecord(
             seed=seed,
             labels=list(truth.findings),

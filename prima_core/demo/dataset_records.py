@@ -1,7 +1,8 @@
 """On-disk record of one phantom study as the pipeline prepared it (before the tokenizer).
 
 Per series: the token grid, the selection (kept patch numbers in the release's order, percent,
-tries), the raw intensities of each distinct kept patch and the padded volume's maximum. The
+tries), the raw intensities of each distinct kept patch, the padded volume's maximum, and which
+distinct kept patches touch which finding's lesion mask (:mod:`.dataset_lesions`). The
 tokenizer input is ``raw / peak`` in float32, exactly what ``scaled_padded`` then ``cut_patches``
 give (the division is elementwise, so cutting first changes nothing). Raw intensities are stored
 as uint16 when they are whole numbers in range (DICOM integer pixels stay integers through the
@@ -21,7 +22,7 @@ import numpy as np
 from prima_core.pipeline.grid import TokenGrid
 from prima_core.pipeline.selection import Selection
 
-RECORD_FORMAT = "prima-demo-record-1"
+RECORD_FORMAT = "prima-demo-record-2"
 
 
 def _compact(raw: np.ndarray) -> np.ndarray:
@@ -41,12 +42,20 @@ class SeriesRecord:
     selection: Selection
     raw_patches: np.ndarray  # (u, p0, p1, p2), one per distinct kept patch, ascending number
     peak: float
+    lesions: np.ndarray | None = None  # (u, n_findings) bool: patch touches a lesion mask
 
     @classmethod
     def from_raw(
-        cls, *, name: str, grid: TokenGrid, selection: Selection, raw_patches: np.ndarray, peak: float
+        cls,
+        *,
+        name: str,
+        grid: TokenGrid,
+        selection: Selection,
+        raw_patches: np.ndarray,
+        peak: float,
+        lesions: np.ndarray | None = None,
     ) -> SeriesRecord:
-        return cls(name, grid, selection, _compact(raw_patches), peak)
+        return cls(name, grid, selection, _compact(raw_patches), peak, lesions)
 
     def scaled_patches(self, index: np.ndarray | slice | None = None) -> np.ndarray:
         """Tokenizer input: patches divided by the padded volume's maximum (float32)."""
@@ -104,6 +113,8 @@ def save_record(record: StudyRecord, path: Path) -> Path:
     for i, s in enumerate(record.series):
         arrays[f"kept_{i}"] = np.asarray(s.selection.kept, dtype=np.int64)
         arrays[f"patches_{i}"] = s.raw_patches
+        if s.lesions is not None:
+            arrays[f"lesions_{i}"] = np.asarray(s.lesions, dtype=bool)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as f:
         np.savez(f, **arrays)
@@ -136,7 +147,9 @@ def load_record(path: Path, *, patches: bool = True) -> StudyRecord:
                 tokens_total=int(m["tokens_total"]),
             )
             raw = data[f"patches_{i}"] if patches else np.empty((0, 0, 0, 0), dtype=np.uint16)
-            series.append(SeriesRecord(m["name"], _grid(m["grid"]), selection, raw, float(m["peak"])))
+            lesions = data[f"lesions_{i}"] if f"lesions_{i}" in data.files else None
+            grid = _grid(m["grid"])
+            series.append(SeriesRecord(m["name"], grid, selection, raw, float(m["peak"]), lesions))
     return StudyRecord(
         seed=int(meta["seed"]),
         labels=list(meta["labels"]),

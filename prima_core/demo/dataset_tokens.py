@@ -20,11 +20,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
+import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from prima_core.demo.dataset_records import StudyRecord
+from prima_core.demo.dataset_records import SeriesRecord, StudyRecord
 from prima_core.pipeline.encoder import LatentEncoder, encode_patches
 from prima_core.pipeline.preprocess import PreparedSeries
 from prima_core.pipeline.tokenize import EncodedSelection, assemble_tokens
@@ -39,11 +40,20 @@ class TokenizedStudy:
     description: str
     series_names: list[str]
     vectors: list[torch.Tensor]  # (n_i, 289) float32
+    lesions: list[torch.Tensor] | None = None  # (n_i, n_findings) bool per token, when recorded
+
+
+def _token_lesions(series: SeriesRecord) -> torch.Tensor | None:
+    """Per-patch lesion labels expanded to the kept tokens (release order, duplicates included)."""
+    if series.lesions is None:
+        return None
+    _, inverse = np.unique(series.selection.kept, return_inverse=True)
+    return torch.from_numpy(np.asarray(series.lesions, dtype=bool)[inverse.reshape(-1)])
 
 
 def tokenize_record(record: StudyRecord, encoder: LatentEncoder, *, device: torch.device) -> TokenizedStudy:
     """Encode every series of a record and assemble its token vectors (pipeline code)."""
-    vectors = []
+    vectors, lesions = [], []
     for series in record.series:
         latents = encode_patches(
             encoder, series.scaled_patches(), slice_axis=series.grid.slice_axis, device=device
@@ -51,12 +61,14 @@ def tokenize_record(record: StudyRecord, encoder: LatentEncoder, *, device: torc
         encoded = EncodedSelection(selection=series.selection, unique_latents=latents)
         prepared = cast(PreparedSeries, SimpleNamespace(grid=series.grid))  # assembly reads only the grid
         vectors.append(assemble_tokens(prepared, encoded).vectors)
+        lesions.append(_token_lesions(series))
     return TokenizedStudy(
         seed=record.seed,
         labels=list(record.labels),
         description=record.description,
         series_names=[s.name for s in record.series],
         vectors=vectors,
+        lesions=None if any(x is None for x in lesions) else [x for x in lesions if x is not None],
     )
 
 
@@ -78,6 +90,8 @@ def save_tokens(study: TokenizedStudy, path: Path) -> None:
         "series_names": study.series_names,
     }
     tensors = {f"vectors_{i}": v.contiguous() for i, v in enumerate(study.vectors)}
+    for i, lesion in enumerate(study.lesions or []):
+        tensors[f"lesions_{i}"] = lesion.to(torch.uint8).contiguous()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     save_file(tensors, str(tmp), metadata={"meta": json.dumps(meta)})
     os.replace(tmp, path)
@@ -86,11 +100,17 @@ def save_tokens(study: TokenizedStudy, path: Path) -> None:
 def load_tokens(path: Path) -> TokenizedStudy:
     with safe_open(str(path), framework="pt") as f:
         meta = json.loads((f.metadata() or {})["meta"])
-        vectors = [f.get_tensor(f"vectors_{i}") for i in range(len(meta["series_names"]))]
+        count = len(meta["series_names"])
+        vectors = [f.get_tensor(f"vectors_{i}") for i in range(count)]
+        lesions = None
+        stored = set(f.keys())  # noqa: SIM118 - a safetensors file handle, not a dict
+        if "lesions_0" in stored:
+            lesions = [f.get_tensor(f"lesions_{i}").bool() for i in range(count)]
     return TokenizedStudy(
         seed=int(meta["seed"]),
         labels=list(meta["labels"]),
         description=str(meta["description"]),
         series_names=list(meta["series_names"]),
         vectors=vectors,
+        lesions=lesions,
     )

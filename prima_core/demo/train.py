@@ -30,7 +30,9 @@ from prima_core.demo.train_model import build_demo_model
 from prima_core.demo.train_provenance import generator_fingerprint, versions
 from prima_core.demo.train_thresholds import choose_thresholds
 from prima_core.demo.train_tokenizer import (
+    latent_std,
     reconstruction_error,
+    rescale_latents,
     sample_patches,
     tokenizer_from_state,
     train_vqvae,
@@ -79,6 +81,7 @@ def _tokenizer_state(config: DemoTrainConfig, train_paths: list[Path], work_dir:
     pool = sample_patches(train_paths, per_study=tok.patches_per_study, rng=rng)
     report(progress, "tokenizer", 0.0, f"{pool.total} training patches")
     vqvae = train_vqvae(pool, tok, seed=config.seed, progress=progress, cancel=cancel)
+    rescale_latents(vqvae, tok.latent_std / max(latent_std(vqvae, pool), 1e-12))
     error = reconstruction_error(vqvae, pool)
     state = {k: v.detach().contiguous() for k, v in vqvae.state_dict().items()}
     path.parent.mkdir(parents=True, exist_ok=True)

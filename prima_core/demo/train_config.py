@@ -22,10 +22,11 @@ class TokenizerTrainConfig:
     channels: tuple[int, int] = (16, 16)
     num_res_layers: int = 1
     num_embeddings: int = 128
-    steps: int = 1500
+    steps: int = 800
     batch: int = 32
     lr: float = 2e-3
     patches_per_study: int = 96  # sampled from each training study's kept tokens
+    latent_std: float = 1.0  # latents rescaled (exactly, see rescale_latents) to this spread
 
     def vqvae_config(self) -> dict[str, Any]:
         """MONAI ``VQVAE`` arguments (the release's down/upsampling, smaller widths)."""
@@ -64,7 +65,7 @@ class VitTrainConfig:
     head_hidden: tuple[int, int] = (256, 128)
     epochs: int = 30
     batch: int = 4  # studies per step
-    lr: float = 6e-4
+    lr: float = 1e-3
     weight_decay: float = 0.05
     warmup_steps: int = 100
     token_keep: tuple[float, float] = (0.5, 1.0)  # fraction of a series' tokens kept per step
@@ -72,6 +73,8 @@ class VitTrainConfig:
     series_drop: float = 0.3  # chance that each further series is dropped
     referral_weight: float = 0.5
     priority_weight: float = 0.5
+    token_weight: float = 1.0  # auxiliary token-level lesion loss (training only)
+    attention_gain: float = 4.0  # qkv init scale: peaked attention from the start
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,21 @@ def build_demo_model(
     )
 
 
+def prepare_for_training(model: PrimaModel, *, attention_gain: float) -> None:
+    """Initialization for training from scratch: random cls tokens, sharper attention.
+
+    With zero cls tokens every query starts equal and, with the default small ``qkv`` weights,
+    attention starts nearly uniform over hundreds of tokens, so a small lesion is averaged away
+    and the gradient that would teach attention to find it is tiny. Random cls tokens and
+    ``qkv`` weights scaled by ``attention_gain`` start from peaked, varied attention instead.
+    """
+    with torch.no_grad():
+        for vit in (model.visual.inner, model.visual.outer):
+            nn.init.normal_(vit.cls_token, std=1.0)
+            for block in vit.transformer.layers:
+                block.attn.qkv.weight.mul_(attention_gain)
+
+
 def batched_embeddings(
     model: PrimaModel,
     studies_tokens: Sequence[Sequence[Tensor]],

@@ -16,9 +16,10 @@ import numpy as np
 
 from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.eval_metrics import roc_auc, summarize_auc, youden_threshold
+from prima_core.demo.train_losses import Targets
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, REFERRAL_HEAD
 from prima_core.demo.train_targets import REFERRALS, diagnosis_names
-from prima_core.demo.train_vit import Targets, predict_logits
+from prima_core.demo.train_vit import predict_logits
 from prima_core.model.prima import PrimaModel
 from prima_core.model.spec import PRIORITY_HEAD
 

@@ -1,10 +1,10 @@
 """Train the demo model's hierarchical ViT and heads on tokenized phantom studies.
 
-Multi-label BCE for findings and referrals, cross-entropy for the priority level, AdamW with a
-warm-up and cosine decay. Augmentation: series dropout (a study keeps at least two series) and
-token dropout (each series keeps a random fraction of its tokens). After each epoch the model is
-scored on the validation studies (full series, all tokens); the epoch with the best mean AUC is
-kept. A checkpoint after each epoch makes the run resumable.
+Losses in :mod:`.train_losses` (study labels, plus token-level lesion labels as an auxiliary
+signal); AdamW with a warm-up and cosine decay. Augmentation: series dropout (a study keeps at
+least two series) and token dropout (each series keeps a random fraction of its tokens). After
+each epoch the model is scored on the validation studies (full series, all tokens); the epoch
+with the best mean AUC is kept. A checkpoint after each epoch makes the run resumable.
 """
 
 from __future__ import annotations
@@ -22,32 +22,12 @@ from torch import Tensor
 from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.eval_metrics import roc_auc, summarize_auc
 from prima_core.demo.train_config import VitTrainConfig
-from prima_core.demo.train_model import (
-    DIAGNOSIS_HEAD,
-    REFERRAL_HEAD,
-    batched_embeddings,
-    build_demo_model,
-    head_logits,
-)
-from prima_core.demo.train_targets import diagnosis_names, finding_vector, priority_level, referral_vector
+from prima_core.demo.train_losses import DemoLoss, Targets, TokenProbes, forward
+from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, prepare_for_training
+from prima_core.demo.train_targets import diagnosis_names
 from prima_core.model.prima import PrimaModel
 from prima_core.model.spec import PRIORITY_HEAD
 from prima_core.progress import CancelToken, ProgressCallback, check, report
-
-
-@dataclass
-class Targets:
-    findings: Tensor  # (n, n_findings)
-    referrals: Tensor  # (n, n_referrals)
-    priority: Tensor  # (n,) long
-
-    @classmethod
-    def of(cls, studies: Sequence[TokenizedStudy]) -> Targets:
-        return cls(
-            findings=torch.from_numpy(np.stack([finding_vector(s.labels) for s in studies])),
-            referrals=torch.from_numpy(np.stack([referral_vector(s.labels) for s in studies])),
-            priority=torch.tensor([priority_level(s.labels) for s in studies], dtype=torch.long),
-        )
 
 
 @dataclass
@@ -66,30 +46,23 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
     keep = [i for i in range(n) if rng.random() >= config.series_drop]
     if len(keep) < min(config.series_keep_min, n):
         keep = sorted(rng.choice(n, size=min(config.series_keep_min, n), replace=False).tolist())
-    vectors = []
+    vectors, lesions = [], []
     for i in keep:
         tokens = study.vectors[i]
         fraction = rng.uniform(*config.token_keep)
         count = max(1, int(round(fraction * len(tokens))))
         chosen = np.sort(rng.choice(len(tokens), size=count, replace=False))
         vectors.append(tokens[torch.from_numpy(chosen)])
+        if study.lesions is not None:
+            lesions.append(study.lesions[i][torch.from_numpy(chosen)])
     return TokenizedStudy(
         seed=study.seed,
         labels=study.labels,
         description=study.description,
         series_names=[study.series_names[i] for i in keep],
         vectors=vectors,
+        lesions=lesions if study.lesions is not None else None,
     )
-
-
-def forward(model: PrimaModel, studies: Sequence[TokenizedStudy]) -> dict[str, Tensor]:
-    embeddings = batched_embeddings(
-        model,
-        [s.vectors for s in studies],
-        [s.series_names for s in studies],
-        [s.description for s in studies],
-    )
-    return head_logits(model, embeddings)
 
 
 def predict_logits(
@@ -100,7 +73,7 @@ def predict_logits(
     parts: dict[str, list[Tensor]] = {}
     with torch.inference_mode():
         for start in range(0, len(studies), batch):
-            for k, v in forward(model, studies[start : start + batch]).items():
+            for k, v in forward(model, studies[start : start + batch]).logits.items():
                 parts.setdefault(k, []).append(v.float())
     return {k: torch.cat(v) for k, v in parts.items()}
 
@@ -118,31 +91,11 @@ def validation_metrics(logits: dict[str, Tensor], targets: Targets) -> dict[str,
     }
 
 
-class _Loss:
-    def __init__(self, targets: Targets, config: VitTrainConfig) -> None:
-        pos = targets.findings.sum(0).clamp(min=1)
-        neg = (len(targets.findings) - targets.findings.sum(0)).clamp(min=1)
-        self.pos_weight = (neg / pos).sqrt()
-        self.config = config
-
-    def __call__(self, logits: dict[str, Tensor], t: Targets) -> Tensor:
-        bce = torch.nn.functional.binary_cross_entropy_with_logits
-        loss = bce(logits[DIAGNOSIS_HEAD], t.findings, pos_weight=self.pos_weight)
-        loss = loss + self.config.referral_weight * bce(logits[REFERRAL_HEAD], t.referrals)
-        ce = torch.nn.functional.cross_entropy(logits[PRIORITY_HEAD], t.priority)
-        return loss + self.config.priority_weight * ce
-
-
 def _lr(step: int, total: int, config: VitTrainConfig) -> float:
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     progress = (step - config.warmup_steps) / max(1, total - config.warmup_steps)
     return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-
-
-def _subset(t: Targets, index: np.ndarray) -> Targets:
-    i = torch.from_numpy(index)
-    return Targets(t.findings[i], t.referrals[i], t.priority[i])
 
 
 def train_vit(
@@ -158,23 +111,28 @@ def train_vit(
     """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
     torch.manual_seed(seed)
     model = build_demo_model(config)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    prepare_for_training(model, attention_gain=config.attention_gain)
+    probes = TokenProbes(config.width, config.inner_depth, len(diagnosis_names()))
+    parameters = [*model.parameters(), *probes.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
     state = TrainState()
     best: dict[str, Tensor] = {k: v.clone() for k, v in model.state_dict().items()}
     if checkpoint is not None and checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=True)
         model.load_state_dict(saved["model"])
+        probes.load_state_dict(saved["probes"])
         optimizer.load_state_dict(saved["optimizer"])
         best = saved["best"]
         state = TrainState(**saved["state"])
     train_targets, val_targets = Targets.of(train), Targets.of(val)
-    loss_fn = _Loss(train_targets, config)
+    loss_fn = DemoLoss(train, config, probes)
     steps_per_epoch = math.ceil(len(train) / config.batch)
     total = steps_per_epoch * config.epochs
     for epoch in range(state.epoch, config.epochs):
         rng = np.random.default_rng([seed, 5, epoch])
         order = rng.permutation(len(train))
         model.train()
+        probes.train()
         losses = []
         for b in range(steps_per_epoch):
             check(cancel)
@@ -183,10 +141,10 @@ def train_vit(
             for group in optimizer.param_groups:
                 group["lr"] = _lr(step, total, config)
             batch = [augment(train[i], config, rng) for i in index]
-            loss = loss_fn(forward(model, batch), _subset(train_targets, index))
+            loss = loss_fn(model, batch, train_targets.subset(index))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             losses.append(loss.detach().item())
             report(
@@ -202,7 +160,7 @@ def train_vit(
         state.epoch = epoch + 1
         report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, model, optimizer, best, state)
+            _save_checkpoint(checkpoint, model, probes, optimizer, best, state)
     model.load_state_dict(best)
     return model.eval(), state
 
@@ -213,12 +171,15 @@ def _epoch_line(entry: dict[str, Any]) -> str:
     return f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}{aucs}"
 
 
-def _save_checkpoint(path: Path, model: PrimaModel, optimizer: Any, best: dict, state: TrainState) -> None:
+def _save_checkpoint(
+    path: Path, model: PrimaModel, probes: TokenProbes, optimizer: Any, best: dict, state: TrainState
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     torch.save(
         {
             "model": model.state_dict(),
+            "probes": probes.state_dict(),
             "optimizer": optimizer.state_dict(),
             "best": best,
             "state": {
