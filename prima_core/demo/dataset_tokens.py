@@ -26,6 +26,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from prima_core.demo.dataset_records import SeriesRecord, StudyRecord
+from prima_core.demo.dataset_stats import study_statistics
 from prima_core.pipeline.encoder import LatentEncoder, encode_patches
 from prima_core.pipeline.preprocess import PreparedSeries
 from prima_core.pipeline.tokenize import EncodedSelection, assemble_tokens
@@ -41,6 +42,8 @@ class TokenizedStudy:
     series_names: list[str]
     vectors: list[torch.Tensor]  # (n_i, 289) float32
     lesions: list[torch.Tensor] | None = None  # (n_i, n_findings) bool per token, when recorded
+    bins: list[torch.Tensor] | None = None  # (n_i, 3) int64 intensity-statistic bins per token
+    histograms: torch.Tensor | None = None  # (n_series, 3 * STAT_BINS) per-series histograms
 
 
 def _token_lesions(series: SeriesRecord) -> torch.Tensor | None:
@@ -62,7 +65,7 @@ def tokenize_record(record: StudyRecord, encoder: LatentEncoder, *, device: torc
         prepared = cast(PreparedSeries, SimpleNamespace(grid=series.grid))  # assembly reads only the grid
         vectors.append(assemble_tokens(prepared, encoded).vectors)
         lesions.append(_token_lesions(series))
-    return TokenizedStudy(
+    study = TokenizedStudy(
         seed=record.seed,
         labels=list(record.labels),
         description=record.description,
@@ -70,6 +73,15 @@ def tokenize_record(record: StudyRecord, encoder: LatentEncoder, *, device: torc
         vectors=vectors,
         lesions=None if any(x is None for x in lesions) else [x for x in lesions if x is not None],
     )
+    attach_statistics(study, record)
+    return study
+
+
+def attach_statistics(study: TokenizedStudy, record: StudyRecord) -> None:
+    """Add the per-token bins and per-series histograms of :mod:`.dataset_stats` from the record."""
+    if [s.name for s in record.series] != study.series_names:
+        raise ValueError(f"record {record.seed} does not match its tokens")
+    study.bins, study.histograms = study_statistics(record)
 
 
 def state_fingerprint(state: dict[str, torch.Tensor]) -> str:
@@ -92,6 +104,10 @@ def save_tokens(study: TokenizedStudy, path: Path) -> None:
     tensors = {f"vectors_{i}": v.contiguous() for i, v in enumerate(study.vectors)}
     for i, lesion in enumerate(study.lesions or []):
         tensors[f"lesions_{i}"] = lesion.to(torch.uint8).contiguous()
+    for i, bins in enumerate(study.bins or []):
+        tensors[f"bins_{i}"] = bins.contiguous()
+    if study.histograms is not None:
+        tensors["histograms"] = study.histograms.contiguous()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     save_file(tensors, str(tmp), metadata={"meta": json.dumps(meta)})
     os.replace(tmp, path)
@@ -106,6 +122,8 @@ def load_tokens(path: Path) -> TokenizedStudy:
         stored = set(f.keys())  # noqa: SIM118 - a safetensors file handle, not a dict
         if "lesions_0" in stored:
             lesions = [f.get_tensor(f"lesions_{i}").bool() for i in range(count)]
+        bins = [f.get_tensor(f"bins_{i}") for i in range(count)] if "bins_0" in stored else None
+        histograms = f.get_tensor("histograms") if "histograms" in stored else None
     return TokenizedStudy(
         seed=int(meta["seed"]),
         labels=list(meta["labels"]),
@@ -113,4 +131,6 @@ def load_tokens(path: Path) -> TokenizedStudy:
         series_names=list(meta["series_names"]),
         vectors=vectors,
         lesions=lesions,
+        bins=bins,
+        histograms=histograms,
     )

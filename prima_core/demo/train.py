@@ -23,7 +23,13 @@ from safetensors.torch import load_file, save_file
 
 from prima_core.demo.dataset_build import Split, build_records
 from prima_core.demo.dataset_records import load_record
-from prima_core.demo.dataset_tokens import TokenizedStudy, load_tokens, save_tokens, state_fingerprint
+from prima_core.demo.dataset_tokens import (
+    TokenizedStudy,
+    attach_statistics,
+    load_tokens,
+    save_tokens,
+    state_fingerprint,
+)
 from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
 from prima_core.demo.train_config import TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
 from prima_core.demo.train_model import build_demo_model
@@ -102,7 +108,11 @@ def _tokenize_split(
         out = folder / f"{path.stem}.safetensors"
         if not out.is_file():
             save_tokens(_tokenize_record(load_record(path), tokenizer, device=torch.device("cpu")), out)
-        studies.append(load_tokens(out))
+        study = load_tokens(out)
+        if study.bins is None or study.histograms is None:  # tokens cached before the statistics
+            attach_statistics(study, load_record(path))
+            save_tokens(study, out)
+        studies.append(study)
         report(progress, f"tokens:{folder.name}", (i + 1) / len(paths), f"{i + 1}/{len(paths)}")
     return studies
 

@@ -59,11 +59,11 @@ class VitTrainConfig:
     outer_heads: int = 4
     outer_dim_head: int = 32
     outer_mlp: int = 256
-    outer_cls: int = 2
+    outer_cls: int = 8  # one per phantom sequence type (7) plus one free
     name_dim: int = 32  # name encoders: 22 embedding + 10 position channels
     name_depth: int = 1
     head_hidden: tuple[int, int] = (256, 128)
-    epochs: int = 30
+    epochs: int = 20
     batch: int = 4  # studies per step
     lr: float = 1e-3
     weight_decay: float = 0.05
@@ -73,8 +73,18 @@ class VitTrainConfig:
     series_drop: float = 0.3  # chance that each further series is dropped
     referral_weight: float = 0.5
     priority_weight: float = 0.5
-    token_weight: float = 1.0  # auxiliary token-level lesion loss (training only)
-    attention_gain: float = 4.0  # qkv init scale: peaked attention from the start
+    # auxiliary losses (training only, see train_losses)
+    token_weight: float = 1.0  # token lesion labels
+    stats_weight: float = 1.0  # token intensity-statistic bins
+    series_weight: float = 1.0  # findings visible per series
+    histogram_weight: float = 1.0  # per-series statistic histograms
+    type_weight: float = 0.3  # per-series sequence type
+    outer_attention_weight: float = 1.0  # study-ViT cls c attends to sequence type c
+    attention_gain: float = 1.0  # > 1: random cls tokens and qkv scaled at init (prepare_for_training)
+    # heads refitted after every epoch on the frozen embeddings of the training studies
+    head_steps: int = 300
+    head_lr: float = 3e-3
+    head_weight_decay: float = 1e-2
 
 
 @dataclass(frozen=True)

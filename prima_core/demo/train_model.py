@@ -115,12 +115,19 @@ def batched_embeddings(
     studies_tokens: Sequence[Sequence[Tensor]],
     studies_names: Sequence[Sequence[str]],
     descriptions: Sequence[str],
+    *,
+    series_out: list[Tensor] | None = None,
 ) -> Tensor:
-    """Study embeddings (B, C_out * E) of several studies, in one pass per transformer level."""
+    """Study embeddings (B, C_out * E) of several studies, in one pass per transformer level.
+
+    ``series_out``, when given, receives the series vectors (all series of the batch, in order).
+    """
     visual = model.visual
     flat_tokens = [t for tokens in studies_tokens for t in tokens]
     flat_names = [n for names in studies_names for n in names]
     vectors = visual.embed_series(flat_tokens, flat_names)
+    if series_out is not None:
+        series_out.append(vectors)
     counts = [len(tokens) for tokens in studies_tokens]
     prefix = visual.study_description(list(descriptions)) if visual.study_description is not None else None
     extra = 0 if prefix is None else 1

@@ -22,7 +22,8 @@ from torch import Tensor
 from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.eval_metrics import roc_auc, summarize_auc
 from prima_core.demo.train_config import VitTrainConfig
-from prima_core.demo.train_losses import DemoLoss, Targets, TokenProbes, forward
+from prima_core.demo.train_heads import refit_heads, study_embeddings
+from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, prepare_for_training
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.model.prima import PrimaModel
@@ -46,7 +47,7 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
     keep = [i for i in range(n) if rng.random() >= config.series_drop]
     if len(keep) < min(config.series_keep_min, n):
         keep = sorted(rng.choice(n, size=min(config.series_keep_min, n), replace=False).tolist())
-    vectors, lesions = [], []
+    vectors, lesions, bins = [], [], []
     for i in keep:
         tokens = study.vectors[i]
         fraction = rng.uniform(*config.token_keep)
@@ -55,6 +56,8 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
         vectors.append(tokens[torch.from_numpy(chosen)])
         if study.lesions is not None:
             lesions.append(study.lesions[i][torch.from_numpy(chosen)])
+        if study.bins is not None:
+            bins.append(study.bins[i][torch.from_numpy(chosen)])
     return TokenizedStudy(
         seed=study.seed,
         labels=study.labels,
@@ -62,6 +65,8 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
         series_names=[study.series_names[i] for i in keep],
         vectors=vectors,
         lesions=lesions if study.lesions is not None else None,
+        bins=bins if study.bins is not None else None,
+        histograms=study.histograms[torch.tensor(keep)] if study.histograms is not None else None,
     )
 
 
@@ -111,8 +116,9 @@ def train_vit(
     """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
     torch.manual_seed(seed)
     model = build_demo_model(config)
-    prepare_for_training(model, attention_gain=config.attention_gain)
-    probes = TokenProbes(config.width, config.inner_depth, len(diagnosis_names()))
+    if config.attention_gain != 1.0:
+        prepare_for_training(model, attention_gain=config.attention_gain)
+    probes = AuxiliaryProbes(config.width, config.inner_depth, config.series_dim, len(diagnosis_names()))
     parameters = [*model.parameters(), *probes.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
     state = TrainState()
@@ -150,13 +156,17 @@ def train_vit(
             report(
                 progress, "vit", (step + 1) / total, f"epoch {epoch + 1} step {b + 1}: loss {losses[-1]:.4f}"
             )
+        joint_heads = {k: v.detach().clone() for k, v in model.heads.state_dict().items()}
+        refit_heads(model, study_embeddings(model, train), train_targets, config, seed=seed + epoch)
         metrics = validation_metrics(predict_logits(model, val), val_targets) if val else {"auc_mean": None}
         score = metrics["auc_mean"] if metrics["auc_mean"] is not None else -float(np.mean(losses))
-        entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), **metrics}
+        entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "loss_parts": dict(loss_fn.parts)}
+        entry.update(metrics)
         state.history.append(entry)
         if score >= state.best_score:
             state.best_score, state.best_epoch = float(score), epoch + 1
             best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model.heads.load_state_dict(joint_heads)
         state.epoch = epoch + 1
         report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
         if checkpoint is not None:
@@ -172,7 +182,7 @@ def _epoch_line(entry: dict[str, Any]) -> str:
 
 
 def _save_checkpoint(
-    path: Path, model: PrimaModel, probes: TokenProbes, optimizer: Any, best: dict, state: TrainState
+    path: Path, model: PrimaModel, probes: AuxiliaryProbes, optimizer: Any, best: dict, state: TrainState
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

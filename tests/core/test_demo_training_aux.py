@@ -1,0 +1,128 @@
+"""Auxiliary training pieces of the demo recipe: intensity statistics, head refit, attention loss."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from prima_core.demo.dataset_records import SeriesRecord
+from prima_core.demo.dataset_stats import SERIES_TYPES, STAT_BINS, patch_statistics, series_type
+from prima_core.demo.dataset_tokens import TokenizedStudy
+from prima_core.demo.train_config import DemoTrainConfig
+from prima_core.demo.train_heads import _fold_standardization, refit_heads, study_embeddings
+from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
+from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits
+from prima_core.demo.train_targets import diagnosis_names
+from prima_core.model.heads import build_head
+from prima_core.pipeline.grid import token_grid
+from prima_core.pipeline.selection import Selection
+
+
+def test_series_type_reads_the_sequence_after_the_plane():
+    assert series_type("COR_T1_POST") == SERIES_TYPES.index("T1_POST")
+    assert series_type("AX_T1") == SERIES_TYPES.index("T1")
+    assert series_type("SAG_DWI_B1000") == SERIES_TYPES.index("DWI_B1000")
+    assert series_type("T1_MPRAGE") == -1 and series_type("localizer") == -1
+
+
+def test_patch_statistics_bins_and_histogram_agree():
+    grid = token_grid((8, 256, 256), acquisition_axis=0)
+    raw = np.zeros((2, 4, 32, 32), dtype=np.float32)
+    raw[0] = 1000.0  # uniform patch at the series' maximum: every statistic in the top bin
+    raw[1, :, :16] = 250.0  # half the patch at a quarter of it: mean 1/8, max 1/4, p90 1/4
+    kept = np.array([3, 1, 3], dtype=np.int64)  # release order with a duplicate; unique = [1, 3]
+    series = SeriesRecord.from_raw(
+        name="AX_T1",
+        grid=grid,
+        selection=Selection(kept, 5, [(5, 3)], grid.n_patches),
+        raw_patches=raw,
+        peak=1000.0,
+    )
+    bins, hist = patch_statistics(series)
+    # unique patch numbers ascending: patch 1 is raw[0], patch 3 is raw[1]
+    top, quarter = STAT_BINS - 1, int(np.floor(0.25 * STAT_BINS))
+    np.testing.assert_array_equal(bins[0].numpy(), [int(np.floor(STAT_BINS / 8)), quarter, quarter])
+    np.testing.assert_array_equal(bins[1].numpy(), [top, top, top])
+    np.testing.assert_array_equal(bins[2].numpy(), bins[0].numpy())
+    h = hist.view(3, STAT_BINS)
+    torch.testing.assert_close(h.sum(1), torch.ones(3))
+    assert abs(float(h[1, top]) - 1 / 3) < 1e-6 and abs(float(h[1, quarter]) - 2 / 3) < 1e-6
+
+
+def test_folding_the_standardization_keeps_the_head_output():
+    torch.manual_seed(0)
+    head = build_head([6, 5, 3])
+    x = torch.randn(10, 6) * 4 + 2
+    mean, std = x.mean(0), x.std(0)
+    expected = head((x - mean) / std)
+    _fold_standardization(head, mean, std)
+    torch.testing.assert_close(head(x), expected, atol=1e-5, rtol=1e-5)
+
+
+def _studies(n: int, *, lesion_column: int) -> list[TokenizedStudy]:
+    """Synthetic token studies whose first finding shows as bright tokens (a learnable signal)."""
+    rng = np.random.default_rng(0)
+    names = diagnosis_names()
+    out = []
+    for i in range(n):
+        positive = i % 2 == 0
+        vectors, lesions, bins = [], [], []
+        for _ in range(2):
+            v = torch.from_numpy(rng.normal(size=(12, 289)).astype(np.float32))
+            lesion = torch.zeros(12, len(names), dtype=torch.bool)
+            if positive:
+                v[:3, :256] += 3.0
+                lesion[:3, lesion_column] = True
+            vectors.append(v)
+            lesions.append(lesion)
+            bins.append(torch.zeros(12, 3, dtype=torch.long))
+        out.append(
+            TokenizedStudy(
+                seed=i,
+                labels=[names[lesion_column]] if positive else [],
+                description="MRI BRAIN",
+                series_names=["AX_T1", "AX_FLAIR"],
+                vectors=vectors,
+                lesions=lesions,
+                bins=bins,
+                histograms=torch.full((2, 3 * STAT_BINS), 1.0 / STAT_BINS),
+            )
+        )
+    return out
+
+
+def test_refit_heads_separates_what_the_embeddings_carry():
+    config = DemoTrainConfig.tiny().vit
+    column = diagnosis_names().index("tumor_adult_high_grade_glioma")
+    studies = _studies(16, lesion_column=column)
+    torch.manual_seed(0)
+    model = build_demo_model(config)
+    embeddings = study_embeddings(model, studies)
+    refit_heads(model, embeddings, Targets.of(studies), config, seed=0)
+    with torch.inference_mode():
+        scores = head_logits(model, embeddings)[DIAGNOSIS_HEAD][:, column]
+    positives = scores[0::2]
+    negatives = scores[1::2]
+    assert float(positives.min()) > float(negatives.max())  # training studies, fitted exactly
+
+
+def test_every_auxiliary_term_is_finite_and_the_attention_term_reads_the_right_cls():
+    config = DemoTrainConfig.tiny().vit
+    column = diagnosis_names().index("tumor_adult_high_grade_glioma")
+    studies = _studies(4, lesion_column=column)
+    torch.manual_seed(0)
+    model = build_demo_model(config)
+    probes = AuxiliaryProbes(config.width, config.inner_depth, config.series_dim, len(diagnosis_names()))
+    loss_fn = DemoLoss(studies, config, probes)
+    loss = loss_fn(model, studies, Targets.of(studies))
+    loss.backward()
+    assert set(loss_fn.parts) == {"study", "token", "bins", "series", "histogram", "type", "outer"}
+    assert all(np.isfinite(v) for v in loss_fn.parts.values())
+    assert model.visual.outer.cls_token.grad is not None
+    # a study ViT whose cls c puts all weight on the series of type c gives a zero attention term
+    out = forward(model, studies[:1], attention=True)
+    weights = torch.zeros_like(out.outer_attention)
+    offset = model.visual.outer.cls_count + 1
+    for j, name in enumerate(studies[0].series_names):
+        weights[0, :, series_type(name), offset + j] = 1.0
+    assert float(loss_fn.outer_attention_loss(weights, studies[:1], offset)) < 1e-5
