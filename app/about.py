@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import sys
 
 from PySide6.QtCore import Qt
@@ -35,7 +36,10 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        print(version_text(), file=sys.stdout)
+        try:
+            print(version_text(), file=sys.stdout, flush=True)
+        except BrokenPipeError:  # piped into a reader that stopped early (``| head``): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         parser.exit()
 
 

@@ -52,3 +52,26 @@ def test_demo_study_opens_and_is_screenshotted(qtbot, tmp_path):
     assert main(["--demo", "--screenshot", str(png), "--layout", "1x1"]) == 0
     grey = image_array(png).mean(axis=2)
     assert (grey[grey.shape[0] // 4 : 3 * grey.shape[0] // 4, grey.shape[1] // 3 :] > 60).sum() > 20_000
+
+
+def test_version_into_a_closed_pipe_exits_quietly():
+    """``prima-viewer --version | head``: a reader that stops early is not an error (no traceback)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), "--version"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
