@@ -42,6 +42,21 @@ def _entry(name: str, path: Path) -> ModelEntry | None:
     return ModelEntry(name, path, str(data.get("kind", "official")), str(data.get("description", "")))
 
 
+def recommended_method(bundle_dir: Path) -> str | None:
+    """The explanation method the bundle's makers recommend for it (``manifest.json``), if any.
+
+    The demo recipe records the method whose top regions land on the phantoms' lesions in
+    ``prima demo-eval`` (see ``DemoTrainConfig.recommended_explanation``); converted official
+    bundles carry none, and the viewer then uses its fast default.
+    """
+    try:
+        data = json.loads((Path(bundle_dir) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("recommended_explanation") if isinstance(data, dict) else None
+    return str(value) if isinstance(value, str) and value else None
+
+
 def list_models() -> list[ModelEntry]:
     """The demo model (when installed) first, then imported bundles by name."""
     entries = []

@@ -24,10 +24,11 @@ from app.widgets.explanation_panel import ExplanationPanel
 from app.window_events import error_text
 from prima_core.analysis.analyzer import AnalysisResult
 from prima_core.analysis.differential import device_label
+from prima_core.analysis.methods import DEFAULT_METHOD
 from prima_core.analysis.settings import AnalysisSettings, default_model
 from prima_core.errors import UserError
 from prima_core.io.study import Study
-from prima_core.model_registry import list_models
+from prima_core.model_registry import list_models, recommended_method, resolve_model
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
@@ -40,6 +41,7 @@ class AnalysisFeature(QObject):
         super().__init__(window)
         self.window = window
         self.settings = AnalysisSettings.load()
+        self._method_picked = False  # until the reader picks a method, each model's own default
         self.controller = AnalysisController(window.session, self)
         self.overlay = HeatmapOverlay(window.state, window.mpr, self)
         self.panel = DifferentialPanel()
@@ -83,6 +85,7 @@ class AnalysisFeature(QObject):
         panel.models.model_chosen.connect(self._on_model_chosen)
         panel.models.currentIndexChanged.connect(lambda _i: self._show_state())
         explained.method_chosen.connect(lambda _m: self._explain_selected())
+        explained.method_chosen.connect(lambda _m: self.pick_method(None))
         controls = explained.controls
         controls.visibility_changed.connect(self._on_visibility)
         controls.colormap_changed.connect(self.overlay.set_colormap)
@@ -107,6 +110,22 @@ class AnalysisFeature(QObject):
             self.controller.forget_result()
         self._looked_up = None
         self._lookup()
+
+    def pick_method(self, method: str | None) -> None:
+        """The reader (or ``--method``) chose the saliency method: keep it across analyses."""
+        if method is not None:
+            self.explanation_panel.set_method(method)
+        self._method_picked = True
+
+    def _default_method_for(self, model: str) -> None:
+        """Until the reader picks one, use the method validated for this model, else the fast default."""
+        if self._method_picked:
+            return
+        try:
+            method = recommended_method(resolve_model(model)) or DEFAULT_METHOD
+        except UserError:
+            method = DEFAULT_METHOD
+        self.explanation_panel.set_method(method)
 
     # --- study -------------------------------------------------------------------------------
     def current_study(self) -> Study | None:
@@ -150,6 +169,7 @@ class AnalysisFeature(QObject):
             return
         if study is not self.controller.study:
             self.controller.set_study(study)
+        self._default_method_for(model)
         self._select_after = select
         self._looked_up = study
         stages = ANALYSIS_STAGES if select is not None else ANALYSIS_STAGES[:-1]  # explain after?

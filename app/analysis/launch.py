@@ -44,7 +44,7 @@ class Launch:
                 resolve_model(str(options["model"]))
                 feature.panel.models.choose(str(options["model"]), emit=False)
             if options.get("method"):
-                feature.explanation_panel.set_method(method_choice(str(options["method"])).value)
+                feature.pick_method(method_choice(str(options["method"])).value)
         except UserError as exc:
             self.abandon()
             feature.window.show_error("Cannot analyze", str(exc))

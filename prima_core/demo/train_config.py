@@ -98,6 +98,11 @@ class DemoTrainConfig:
     vit: VitTrainConfig = field(default_factory=VitTrainConfig)
     threads: int = 0  # torch threads for training; 0: torch's default
     series: tuple[str, ...] | None = None  # fixed protocol for every study (tests); None: random
+    # written into the bundle's manifest; the viewer's default method for this model. The demo
+    # model reads intensity distributions, where gradients saturate: gradient x input and
+    # Integrated Gradients put their top region away from the lesion, occlusion on it
+    # (prima demo-eval pointing game, resources/demo_model/metrics.json)
+    recommended_explanation: str = "occlusion"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
