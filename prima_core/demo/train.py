@@ -184,11 +184,8 @@ def train_demo_model(
         kind=BundleKind.DEMO,
         name=BUNDLE_NAME,
         description=DESCRIPTION,
+        recommended_explanation=config.recommended_explanation,
     )
-    manifest_path = out_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["recommended_explanation"] = config.recommended_explanation
-    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     metrics = {
         "model": BUNDLE_NAME,
         "recipe": config.to_dict(),

@@ -23,8 +23,8 @@ from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.eval_metrics import roc_auc, summarize_auc
 from prima_core.demo.train_config import VitTrainConfig
 from prima_core.demo.train_heads import refit_heads, study_embeddings
-from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
-from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, prepare_for_training
+from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets
+from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits, prepare_for_training
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.model.prima import PrimaModel
 from prima_core.model.spec import PRIORITY_HEAD
@@ -70,17 +70,11 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
     )
 
 
-def predict_logits(
-    model: PrimaModel, studies: Sequence[TokenizedStudy], *, batch: int = 4
-) -> dict[str, Tensor]:
+def predict_logits(model: PrimaModel, studies: Sequence[TokenizedStudy]) -> dict[str, Tensor]:
     """Raw head outputs for every study, no augmentation."""
-    model.eval()
-    parts: dict[str, list[Tensor]] = {}
+    embeddings = study_embeddings(model, studies)
     with torch.inference_mode():
-        for start in range(0, len(studies), batch):
-            for k, v in forward(model, studies[start : start + batch]).logits.items():
-                parts.setdefault(k, []).append(v.float())
-    return {k: torch.cat(v) for k, v in parts.items()}
+        return {k: v.float() for k, v in head_logits(model, embeddings).items()}
 
 
 def validation_metrics(logits: dict[str, Tensor], targets: Targets) -> dict[str, Any]:

@@ -60,10 +60,15 @@ def make_manifest(
     referrals: Sequence[LabelRef],
     priority_levels: Sequence[str],
     sources: Sequence[Mapping[str, Any]] = (),
+    recommended_explanation: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest dict; ``architecture`` holds every size the modules are built from."""
+    """The manifest dict; ``architecture`` holds every size the modules are built from.
+
+    ``recommended_explanation``: the saliency method the bundle's makers recommend (the viewer's
+    default for it; see ``prima_core.model_registry.recommended_method``).
+    """
     visual = spec.visual
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "kind": str(BundleKind(kind)),
         "name": name,
@@ -90,6 +95,9 @@ def make_manifest(
         "sources": [dict(s) for s in sources],
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if recommended_explanation:
+        manifest["recommended_explanation"] = recommended_explanation
+    return manifest
 
 
 def write_bundle(
@@ -136,6 +144,7 @@ def save_bundle(
     name: str,
     description: str,
     sources: Sequence[Mapping[str, Any]] = (),
+    recommended_explanation: str | None = None,
 ) -> Path:
     """Save a model held in memory (e.g. a freshly trained demo model) as a bundle.
 
@@ -154,6 +163,7 @@ def save_bundle(
         referrals=list(model.referrals.values()),
         priority_levels=model.priority_levels,
         sources=sources,
+        recommended_explanation=recommended_explanation,
     )
     state = {**model.visual_state(), **model.head_state()}
     return write_bundle(
