@@ -71,6 +71,8 @@ class VitTrainConfig:
     token_keep: tuple[float, float] = (0.5, 1.0)  # fraction of a series' tokens kept per step
     series_keep_min: int = 2  # series dropout keeps at least this many (or all, if fewer)
     series_drop: float = 0.3  # chance that each further series is dropped
+    transplant_p: float = 0.35  # chance that a study gets another study's lesion tokens (.train_transplant)
+    remove_p: float = 0.15  # chance that a study's only localizing lesion is replaced by normal tokens
     referral_weight: float = 0.5
     priority_weight: float = 0.5
     # auxiliary losses (training only, see train_losses)

@@ -45,18 +45,21 @@ class Targets:
     findings: Tensor  # (n, n_findings)
     referrals: Tensor  # (n, n_referrals)
     priority: Tensor  # (n,) long
+    known: Tensor | None = None  # (n, n_findings): 0 where a finding's label is unknown (masked)
 
     @classmethod
-    def of(cls, studies: Sequence[TokenizedStudy]) -> Targets:
+    def of(cls, studies: Sequence[TokenizedStudy], *, known: np.ndarray | None = None) -> Targets:
         return cls(
             findings=torch.from_numpy(np.stack([finding_vector(s.labels) for s in studies])),
             referrals=torch.from_numpy(np.stack([referral_vector(s.labels) for s in studies])),
             priority=torch.tensor([priority_level(s.labels) for s in studies], dtype=torch.long),
+            known=None if known is None else torch.from_numpy(np.asarray(known, dtype=np.float32)),
         )
 
     def subset(self, index: np.ndarray) -> Targets:
         i = torch.from_numpy(np.asarray(index))
-        return Targets(self.findings[i], self.referrals[i], self.priority[i])
+        known = None if self.known is None else self.known[i]
+        return Targets(self.findings[i], self.referrals[i], self.priority[i], known)
 
 
 @dataclass
@@ -109,8 +112,12 @@ class AuxiliaryProbes(nn.Module):
         )
 
 
-def _bce(logits: Tensor, target: Tensor, pos_weight: Tensor | None = None) -> Tensor:
-    return nn.functional.binary_cross_entropy_with_logits(logits, target, pos_weight=pos_weight)
+def _bce(
+    logits: Tensor, target: Tensor, pos_weight: Tensor | None = None, weight: Tensor | None = None
+) -> Tensor:
+    return nn.functional.binary_cross_entropy_with_logits(
+        logits, target, weight=weight, pos_weight=pos_weight
+    )
 
 
 class DemoLoss:
@@ -136,7 +143,7 @@ class DemoLoss:
         self.parts: dict[str, float] = {}  # last batch's value of every term (for the log)
 
     def study_loss(self, logits: dict[str, Tensor], t: Targets) -> Tensor:
-        loss = _bce(logits[DIAGNOSIS_HEAD], t.findings, self.pos_weight)
+        loss = _bce(logits[DIAGNOSIS_HEAD], t.findings, self.pos_weight, t.known)
         loss = loss + self.config.referral_weight * _bce(logits[REFERRAL_HEAD], t.referrals)
         ce = nn.functional.cross_entropy(logits[PRIORITY_HEAD], t.priority)
         return loss + self.config.priority_weight * ce
@@ -161,15 +168,18 @@ class DemoLoss:
 
     def series_loss(self, vectors: Tensor, studies: Sequence[TokenizedStudy], t: Targets) -> Tensor:
         """Findings visible in each series (mask findings: the series has a lesion token)."""
-        rows = []
+        rows, known = [], []
         for b, study in enumerate(studies):
             for lesion in study.lesions or []:
+                known.append(t.known[b] if t.known is not None else torch.ones_like(t.findings[b]))
                 row = t.findings[b].clone()
                 row[self.token_columns] = (
                     row[self.token_columns] * lesion[:, self.token_columns].any(0).float()
                 )
                 rows.append(row)
-        return _bce(self.probes.series_findings(vectors), torch.stack(rows), self.pos_weight)
+        return _bce(
+            self.probes.series_findings(vectors), torch.stack(rows), self.pos_weight, torch.stack(known)
+        )
 
     def series_stats_loss(self, vectors: Tensor, studies: Sequence[TokenizedStudy]) -> tuple[Tensor, Tensor]:
         out = self.probes.series_stats(vectors)

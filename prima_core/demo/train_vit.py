@@ -26,9 +26,13 @@ from prima_core.demo.train_heads import refit_heads, study_embeddings
 from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits, prepare_for_training
 from prima_core.demo.train_targets import diagnosis_names
+from prima_core.demo.train_transplant import LesionMover
 from prima_core.model.prima import PrimaModel
 from prima_core.model.spec import PRIORITY_HEAD
+from prima_core.pipeline.tokens import POSITION_CHANNELS, TOKEN_DIM
 from prima_core.progress import CancelToken, ProgressCallback, check, report
+
+LATENT_SIZE = TOKEN_DIM - 3 * POSITION_CHANNELS - 3  # the flat latent at the start of a token vector
 
 
 @dataclass
@@ -68,6 +72,22 @@ def augment(study: TokenizedStudy, config: VitTrainConfig, rng: np.random.Genera
         bins=bins if study.bins is not None else None,
         histograms=study.histograms[torch.tensor(keep)] if study.histograms is not None else None,
     )
+
+
+def alter(
+    study: TokenizedStudy, mover: LesionMover | None, config: VitTrainConfig, rng: np.random.Generator
+) -> tuple[TokenizedStudy, np.ndarray]:
+    """Maybe transplant a lesion into ``study`` or remove its lesion; labels known per finding."""
+    known = np.ones(len(diagnosis_names()), dtype=np.float32)
+    if mover is None:
+        return study, known
+    draw = rng.random()
+    altered = None
+    if draw < config.transplant_p:
+        altered = mover.transplant(study, rng)
+    elif draw < config.transplant_p + config.remove_p:
+        altered = mover.remove(study, rng)
+    return (study, known) if altered is None else (altered.study, altered.known)
 
 
 def predict_logits(model: PrimaModel, studies: Sequence[TokenizedStudy]) -> dict[str, Tensor]:
@@ -126,6 +146,8 @@ def train_vit(
         state = TrainState(**saved["state"])
     train_targets, val_targets = Targets.of(train), Targets.of(val)
     loss_fn = DemoLoss(train, config, probes)
+    moves = config.transplant_p > 0 or config.remove_p > 0
+    mover = LesionMover(train, latent_size=LATENT_SIZE) if moves else None
     steps_per_epoch = math.ceil(len(train) / config.batch)
     total = steps_per_epoch * config.epochs
     for epoch in range(state.epoch, config.epochs):
@@ -140,8 +162,10 @@ def train_vit(
             step = epoch * steps_per_epoch + b
             for group in optimizer.param_groups:
                 group["lr"] = _lr(step, total, config)
-            batch = [augment(train[i], config, rng) for i in index]
-            loss = loss_fn(model, batch, train_targets.subset(index))
+            altered = [alter(train[i], mover, config, rng) for i in index]
+            batch = [augment(study, config, rng) for study, _ in altered]
+            targets = Targets.of(batch, known=np.stack([known for _, known in altered]))
+            loss = loss_fn(model, batch, targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)
