@@ -52,9 +52,11 @@ class Launch:
         feature.analyze(select=str(options.get("select") or ""))
 
     def explained(self) -> None:
-        """The explanation is on screen: the launch is complete."""
+        """The explanation is on screen: go to its top region (as a reader clicking it), then the
+        launch is complete and the screenshot shows where the evidence is."""
         if self.started and not self.done:
             self.done = True
+            self.feature.go_to_region(0)
             self.feature.window.screenshot_if_requested()
 
     def abandon(self) -> None:

@@ -4,11 +4,11 @@ contributions and the top regions."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app import theme
 from app.widgets import analysis_style as style
-from app.widgets.contribution_chart import ContributionChart
+from app.widgets.contribution_chart import ROW, ContributionChart
 from app.widgets.overlay_controls import OverlayControls
 from app.widgets.regions_panel import RegionsList
 from prima_core.analysis.differential import RankedLabel, format_margin
@@ -31,6 +31,12 @@ class ExplanationPanel(QWidget):
         self.method.activated.connect(lambda _i: self.method_chosen.emit(self.method.currentData()))
         self.controls = OverlayControls()
         self.chart = ContributionChart()
+        # a short panel scrolls the chart instead of squeezing it under the regions title
+        self.chart_area = QScrollArea()
+        self.chart_area.setWidget(self.chart)
+        self.chart_area.setWidgetResizable(True)
+        self.chart_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.chart_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.regions = RegionsList()
         self.regions.setMinimumHeight(90)
         self.hint = style.muted_label("Select a diagnosis to see where the model found evidence.")
@@ -52,7 +58,7 @@ class ExplanationPanel(QWidget):
         layout.addWidget(self.controls)
         self.chart_title = style.section_label("Series contribution")
         layout.addWidget(self.chart_title)
-        layout.addWidget(self.chart)
+        layout.addWidget(self.chart_area)
         self.regions_title = style.section_label("Top regions \u00b7 click to go there")
         layout.addWidget(self.regions_title)
         layout.addWidget(self.regions, 1)
@@ -89,7 +95,7 @@ class ExplanationPanel(QWidget):
 
     def show_explanation(self, explanation, *, series_labels: dict[str, str]) -> None:
         has = explanation is not None
-        for widget in (self.chart_title, self.chart, self.regions_title, self.regions):
+        for widget in (self.chart_title, self.chart_area, self.regions_title, self.regions):
             widget.setVisible(has)
         self.hint.setVisible(not has)
         if not has:
@@ -98,6 +104,9 @@ class ExplanationPanel(QWidget):
             return
         labels = {name: series_labels.get(name, name) for name in explanation.series_contributions}
         self.chart.set_values({labels[k]: v for k, v in explanation.series_contributions.items()})
+        full = self.chart.height() + 2
+        self.chart_area.setMaximumHeight(full)
+        self.chart_area.setMinimumHeight(min(full, 2 * ROW + 6))
         self.regions.set_regions(explanation.regions, series_labels=series_labels)
         self.regions_title.setVisible(bool(explanation.regions))
         self.regions.setVisible(bool(explanation.regions))

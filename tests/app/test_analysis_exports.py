@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
@@ -107,3 +108,18 @@ def test_import_weights_dialog_adds_the_model_to_the_chooser(qtbot, window):
     assert window.analysis.model() == "parity-fixture"
     assert AnalysisSettings.load().model == "parity-fixture"  # remembered for the next session
     assert not dialog.isVisible()
+
+
+def test_automation_ends_on_the_top_region_of_the_selected_diagnosis(qtbot, window, bundle_dir):
+    """``--analyze`` leaves the crosshair on the explanation's top region, its series on screen,
+    so the ``--screenshot`` shows where the evidence is (as a reader who clicked the region)."""
+    window.launch_options = {"analyze": True, "model": str(bundle_dir)}
+    controller = window.analysis.controller
+    with qtbot.waitSignal(controller.explanation_ready, timeout=300_000):
+        window.open_path(STUDY_A)
+    qtbot.waitUntil(lambda: window.analysis.launch.done, timeout=10_000)
+    explanation, result = controller.explanation, controller.result
+    top = explanation.regions[0]
+    np.testing.assert_allclose(window.state.cursor_lps, top.center_lps, atol=1e-6)
+    uid = result.series_uid(explanation.series_names.index(top.series))
+    assert uid in window.state.active_series.values()
