@@ -65,6 +65,7 @@ def test_a_failing_worker_shows_a_dialog_and_the_window_stays_usable(qtbot, wind
         raise RuntimeError("the model file is damaged")
 
     monkeypatch.setattr(window.analysis.controller.analyzer, "analyze", broken)
+    qtbot.waitUntil(window.actions["analyze"].isEnabled, timeout=ANALYSIS_TIMEOUT)  # cache lookup done
     window.actions["analyze"].trigger()
     qtbot.waitUntil(lambda: bool(window.error_dialogs), timeout=30_000)
     box = window.error_dialogs[-1]
@@ -105,6 +106,7 @@ def test_closing_the_window_during_analysis_cancels_cleanly(qtbot, bundle_dir, t
     use_model(win, bundle_dir, Analyzer(cache=ResultsCache(tmp_path / "results"), device="cpu"))
     stages = []
     win.analysis.controller.progress.connect(lambda event: stages.append(event.stage))
+    qtbot.waitUntil(win.actions["analyze"].isEnabled, timeout=ANALYSIS_TIMEOUT)  # cache lookup done
     win.actions["analyze"].trigger()
     qtbot.waitUntil(lambda: "tokenize" in stages, timeout=ANALYSIS_TIMEOUT)
     started = time.monotonic()

@@ -43,6 +43,9 @@ def analyze_and_wait(qtbot, win, bundle: Path, analyzer: Analyzer | None = None,
     """Open a study, press Analyze and wait until the top diagnosis' heat map is shown."""
     open_and_wait(qtbot, win, study)
     use_model(win, bundle, analyzer)
+    # Analyze is greyed while the results-cache lookup of the opened study runs (a loaded machine
+    # makes that visible); a disabled action ignores trigger(), as it ignores a reader's click
+    qtbot.waitUntil(win.actions["analyze"].isEnabled, timeout=ANALYSIS_TIMEOUT)
     with qtbot.waitSignal(win.analysis.controller.explanation_ready, timeout=ANALYSIS_TIMEOUT):
         win.actions["analyze"].trigger()
     win.mpr.flush()
