@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkLookupTable
 from vtkmodules.vtkCommonMath import vtkMatrix4x4
 from vtkmodules.vtkImagingCore import vtkImageMapToColors, vtkImageReslice
@@ -76,8 +77,30 @@ def grey_actor(layer: ResliceLayer) -> vtkImageActor:
     return actor
 
 
+OVERLAY_PIXEL_MM = 2.0  # the heat map's own pixels: its structure is token-sized (centimetres)
+
+
+def coarse_grid(grid: PlaneGrid, *, pixel_mm: float | None = None) -> PlaneGrid:
+    """``grid``'s area sampled with pixels of about ``pixel_mm`` (default ``OVERLAY_PIXEL_MM``;
+    never finer than ``grid``).
+
+    The coarse pixels tile the same area as the fine ones (first and last edges coincide within one
+    coarse pixel), and the image keeps its origin and spacing, so the overlay lies on the same
+    patient millimetres; the actor interpolates its texture, so edges stay smooth on screen.
+    """
+    factor = max(1, int((OVERLAY_PIXEL_MM if pixel_mm is None else pixel_mm) / grid.spacing))
+    if factor == 1:
+        return grid
+    spacing = grid.spacing * factor
+    size = (-(-grid.size[0] // factor), -(-grid.size[1] // factor))
+    shift = (factor - 1) * grid.spacing / 2  # the coarse pixel's centre within its fine pixels
+    return PlaneGrid((grid.origin_uv[0] + shift, grid.origin_uv[1] + shift), spacing, size)
+
+
 class OverlayLayer:
-    """A colour-mapped, thresholded volume (e.g. a saliency map) on the same plane grid."""
+    """A colour-mapped, thresholded volume (e.g. a saliency map) on the view's plane, resliced on a
+    coarser grid (:func:`coarse_grid`): a heat map has no fine detail, and reslicing and colouring
+    it at the image's full resolution cost as much as the image itself on every slice step."""
 
     def __init__(self) -> None:
         self.layer = ResliceLayer()
@@ -88,8 +111,35 @@ class OverlayLayer:
         self.colors.SetInputConnection(self.layer.output_port)
         self.actor = vtkImageActor()
         self.actor.GetMapper().SetInputConnection(self.colors.GetOutputPort())
+        self.actor.GetProperty().SetInterpolationTypeToLinear()
         self.actor.SetPickable(False)
         self.actor.SetVisibility(False)
+
+    def set_grid(self, grid: PlaneGrid) -> None:
+        """The view's grid; the overlay samples it coarsely."""
+        self.layer.set_grid(coarse_grid(grid))
+
+    def crop_to_content(self) -> None:
+        """Draw only the box of pixels that are not fully transparent (plus a one-pixel margin).
+
+        Why: under software GL a blended layer costs per screen pixel it covers, and most of a
+        thresholded heat map is transparent. Runs the (coarse) reslice now, which rendering would
+        run anyway; about a millisecond.
+        """
+        if self.layer.volume is None:
+            return
+        self.colors.Update()
+        image = self.colors.GetOutput()
+        nx, ny, _ = image.GetDimensions()
+        alpha = vtk_to_numpy(image.GetPointData().GetScalars())[:, 3].reshape(ny, nx)
+        rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+        x0, _x1, y0, _y1, z0, _z1 = image.GetExtent()
+        if not len(rows):  # nothing above the threshold on this plane: one transparent pixel
+            self.actor.SetDisplayExtent(x0, x0, y0, y0, z0, z0)
+            return
+        c0, c1 = max(cols[0] - 1, 0), min(cols[-1] + 1, nx - 1)
+        r0, r1 = max(rows[0] - 1, 0), min(rows[-1] + 1, ny - 1)
+        self.actor.SetDisplayExtent(x0 + c0, x0 + c1, y0 + r0, y0 + r1, z0, z0)
 
     def set_volume(self, volume: Volume | None, *, table: vtkLookupTable | None = None) -> None:
         """Show ``volume`` through ``table`` (values below its range are transparent), or hide."""

@@ -27,6 +27,10 @@ class SliceScene:
     def __init__(self, *, vertical_color: str, horizontal_color: str) -> None:
         self.renderer = vtkRenderer()
         self.renderer.SetBackground(*theme.rgb(theme.VIEW_BACKGROUND))
+        # One translucent layer (the heat map) over an opaque image: plain alpha blending in
+        # drawing order is exact, and VTK's default order-independent transparency pass costs
+        # about as much as the whole image again under software GL (benchmarks/bench_render_heat.py)
+        self.renderer.SetUseOIT(False)
         self.base = ResliceLayer()
         self.image = grey_actor(self.base)
         self.image.SetVisibility(False)
@@ -48,13 +52,14 @@ class SliceScene:
         self.grid = grid
         self.base.set_volume(volume, background=background)
         self.base.set_grid(grid)
-        self.overlay.layer.set_grid(grid)
+        self.overlay.set_grid(grid)
         self.image.SetVisibility(True)
 
     def set_plane(self, plane_matrix: np.ndarray) -> None:
         self.base.set_plane(plane_matrix)
         if self.overlay.layer.volume is not None:
             self.overlay.layer.set_plane(plane_matrix)
+            self.overlay.crop_to_content()
 
     def set_window(self, window: WindowLevel) -> None:
         prop = self.image.GetProperty()
@@ -80,8 +85,9 @@ class SliceScene:
             return
         high = float(np.nanmax(volume.array)) if high is None else float(high)
         self.overlay.set_volume(volume, table=overlay_table(colormap, low=threshold, high=high))
-        self.overlay.layer.set_grid(self.grid)
+        self.overlay.set_grid(self.grid)
         self.overlay.layer.set_plane(plane_matrix)
+        self.overlay.crop_to_content()
         self.overlay.set_opacity(opacity)
 
     # --- camera ------------------------------------------------------------------------------
