@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="new folder for the bundle and metrics.json")
     parser.add_argument("--seed", type=int, default=0, help="seed of weight init, sampling and augmentation")
-    parser.add_argument("--n-train", type=int, default=None, help="training studies (default 320)")
+    parser.add_argument("--n-train", type=int, default=None, help="training studies (default 640)")
     parser.add_argument("--n-val", type=int, default=None, help="validation studies (default 64)")
-    parser.add_argument("--epochs", type=int, default=None, help="ViT epochs (default 20)")
+    parser.add_argument("--epochs", type=int, default=None, help="ViT epochs (default 12)")
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",

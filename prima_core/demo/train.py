@@ -78,7 +78,11 @@ class _Stages:
 
 def _tokenizer_state(config: DemoTrainConfig, train_paths: list[Path], work_dir: Path, progress, cancel):
     tok = config.tokenizer
-    path = work_dir / "tokenizer" / f"{_key(tok, config.seed, config.n_train, config.series)}.safetensors"
+    # trained on the patches of the first studies only: more training studies for the ViT reuse
+    # the same tokenizer (and its cached tokens)
+    n_studies = min(config.n_train, config.tokenizer_studies)
+    train_paths = train_paths[:n_studies]
+    path = work_dir / "tokenizer" / f"{_key(tok, config.seed, n_studies, config.series)}.safetensors"
     if path.is_file():
         with safe_open(str(path), framework="pt") as f:
             error = float((f.metadata() or {}).get("train_mse", "nan"))

@@ -63,7 +63,7 @@ class VitTrainConfig:
     name_dim: int = 32  # name encoders: 22 embedding + 10 position channels
     name_depth: int = 1
     head_hidden: tuple[int, int] = (256, 128)
-    epochs: int = 20
+    epochs: int = 12
     batch: int = 4  # studies per step
     lr: float = 1e-3
     weight_decay: float = 0.05
@@ -94,8 +94,9 @@ class DemoTrainConfig:
     """The whole recipe: data, tokenizer, ViT."""
 
     seed: int = 0
-    n_train: int = 320
+    n_train: int = 640
     n_val: int = 64
+    tokenizer_studies: int = 320  # the tokenizer learns from the first (at most) this many training studies
     tokenizer: TokenizerTrainConfig = field(default_factory=TokenizerTrainConfig)
     vit: VitTrainConfig = field(default_factory=VitTrainConfig)
     threads: int = 0  # torch threads for training; 0: torch's default

@@ -8,6 +8,7 @@ recipe trained on equal the tokens ``predict_study`` builds; ``prima demo-eval``
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -102,3 +103,16 @@ def test_demo_eval_reports_its_metrics(tiny_bundle, tmp_path):
     assert metrics["single_finding"]["studies"] == 2  # a glioma and a meningioma
     assert metrics["pointing_game"]["gradient_x_input"]["total"] == 2
     assert main(["demo-eval", "--n", "2", "--seed", "1000000", "--model", str(out)]) == 1  # seen seeds
+
+
+def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
+    """The tokenizer learns from the first ``tokenizer_studies``: a run with more ViT studies keeps it."""
+    out, _ = tiny_bundle
+    work = out.parent / "work"
+    (saved,) = (work / "tokenizer").glob("*.safetensors")
+    stamp = saved.stat().st_mtime_ns
+    config = replace(DemoTrainConfig.tiny(n_train=3, n_val=1), tokenizer_studies=2)
+    train_demo_model(out_dir=tmp_path / "bundle", config=config, work_dir=work)
+    assert list((work / "tokenizer").glob("*.safetensors")) == [saved]
+    assert saved.stat().st_mtime_ns == stamp
+    assert len(list((work / "tokens").glob("*/train*/*.safetensors"))) == 3  # one folder: same tokenizer
