@@ -101,11 +101,11 @@ class DemoTrainConfig:
     vit: VitTrainConfig = field(default_factory=VitTrainConfig)
     threads: int = 0  # torch threads for training; 0: torch's default
     series: tuple[str, ...] | None = None  # fixed protocol for every study (tests); None: random
-    # written into the bundle's manifest; the viewer's default method for this model. The demo
-    # model reads intensity distributions, where gradients saturate: gradient x input and
-    # Integrated Gradients put their top region away from the lesion, occlusion on it
-    # (prima demo-eval pointing game, resources/demo_model/metrics.json)
-    recommended_explanation: str = "occlusion"
+    # written into the bundle's manifest; the viewer's default method for this model: with the
+    # lesion transplant/removal augmentation, Integrated Gradients points at the lesion most
+    # often of the three methods and in seconds (prima demo-eval pointing game,
+    # resources/demo_model/TRAINING.md)
+    recommended_explanation: str = "integrated_gradients"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

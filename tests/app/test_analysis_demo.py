@@ -10,12 +10,14 @@ import pytest
 from app.state import ViewName
 from prima_core import DEMO_CAVEAT
 from prima_core.demo import ensure_demo_study
+from prima_core.explain import pointing_game
+from prima_core.io.nifti import nifti_volume
 from prima_core.model_registry import recommended_method, resolve_model
 from tests.app.conftest import open_and_wait
 from tests.app.test_analysis_support import view_pixels
 from tests.core.test_explain_support import has_demo_model
 
-# the demo model's recommended method is occlusion (tens of seconds on a 2-core CPU)
+# the demo model's recommended method is Integrated Gradients (seconds on a 2-core CPU)
 ANALYSIS_TIMEOUT = 600_000
 
 pytestmark = [
@@ -33,7 +35,7 @@ def test_top_lesion_finding_lights_up_the_lesion(qtbot, window):
     feature, controller = window.analysis, window.analysis.controller
     feature.panel.models.choose("demo", emit=False)
     # no method picked by the reader: the demo model's recommended one is used
-    assert recommended_method(resolve_model("demo")) == "occlusion"
+    assert recommended_method(resolve_model("demo")) == "integrated_gradients"
     # Analyze is disabled (greyed) while the results-cache lookup that opening a study starts is
     # running; QAction.trigger() on a disabled action does nothing, so wait as a reader would
     qtbot.waitUntil(window.actions["analyze"].isEnabled, timeout=120_000)
@@ -41,22 +43,43 @@ def test_top_lesion_finding_lights_up_the_lesion(qtbot, window):
         window.actions["analyze"].trigger()
     assert feature.panel.demo_caveat.isVisible() and DEMO_CAVEAT in feature.panel.demo_caveat.text()
 
-    assert feature.explanation_panel.current_method() == "occlusion"
+    assert feature.explanation_panel.current_method() == "integrated_gradients"
     margins = controller.result.result["diagnosis"]
     finding = max((f for f in lesions if f in margins), key=margins.get)
     with qtbot.waitSignal(controller.explanation_ready, timeout=ANALYSIS_TIMEOUT):
         feature.select(finding)
-    centre = np.asarray(lesions[finding]["center_lps"], dtype=float)
-    window.state.set_cursor(centre)
-    window.actions["show_crosshair"].trigger()  # crosshair off: it crosses the probe point
+    # the reader clicks the top region: its series comes on screen (the map of each series is
+    # drawn on that series), then looks at the lesion itself
+    feature.go_to_region(0)
+    # the pointing game of `prima demo-eval`: the top region lies within 20 mm of the lesion mask
+    assert pointing_game(controller.explanation, [lesions[finding]], radius_mm=20.0, base_dir=study)
+    window.actions["show_crosshair"].trigger()  # crosshair off: it crosses the lesion
     window.mpr.flush()
     view = window.mpr.slice_views[ViewName.AXIAL]
-    pos = view.widget_pos_of(centre)
-    row, col = int(round(pos.y())), int(round(pos.x()))
-    with_map = view_pixels(view)[row - 2 : row + 3, col - 2 : col + 3]
+    with_map = view_pixels(view)
     window.actions["show_heatmap"].trigger()
     window.mpr.flush()
-    without = view_pixels(view)[row - 2 : row + 3, col - 2 : col + 3]
-    assert np.abs(with_map - without).sum(axis=2).min() > 10, (finding, margins[finding])
-    warm = with_map[..., 0] - with_map[..., 2]
-    assert warm.mean() > 20  # the hot colour map over the lesion, not grey
+    without = view_pixels(view)
+    heated = (np.abs(with_map - without).sum(axis=2) > 10) & (with_map[..., 0] - with_map[..., 2] > 20)
+    rows, cols = _lesion_pixels(view, study / lesions[finding]["mask"])
+    assert len(rows) > 20  # the region's slice cuts the lesion
+    over_lesion = heated[rows, cols].mean()
+    head = without.sum(axis=2) > 60  # the head on this slice, not the black background
+    # the hot map lies over the lesion on the slice the reader was taken to, and is not
+    # simply everywhere: much denser over the lesion than over the head as a whole
+    assert over_lesion > 0.25, (finding, margins[finding], over_lesion)
+    assert over_lesion > 2 * heated[head].mean(), (over_lesion, heated[head].mean())
+
+
+def _lesion_pixels(view, mask_path) -> tuple[np.ndarray, np.ndarray]:
+    """Canvas pixels (rows, cols) of the lesion-mask voxels within 1.5 mm of the view's slice."""
+    mask = nifti_volume(mask_path, None)
+    k, j, i = np.nonzero(np.asarray(mask.array) > 0.5)
+    lps = mask.index_to_lps(np.stack([i, j, k], axis=-1).astype(float))
+    near = [p for p in lps if abs(view.frame.to_view(p)[2] - view.depth) < 1.5]
+    points = [view.widget_pos_of(p) for p in near]
+    rows = np.array([int(round(q.y())) for q in points], dtype=int)
+    cols = np.array([int(round(q.x())) for q in points], dtype=int)
+    height, width = view.canvas.height(), view.canvas.width()
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    return rows[inside], cols[inside]

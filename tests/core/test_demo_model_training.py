@@ -48,7 +48,7 @@ def test_tiny_run_writes_a_loadable_demo_bundle(tiny_bundle):
     assert list(bundle.model.referrals) == list(REFERRALS)
     assert bundle.model.priority_levels == list(PRIORITY_LEVELS)
     assert "not diagnostic" in bundle.manifest["description"]
-    assert bundle.manifest["recommended_explanation"] == "occlusion"  # the viewer's default for it
+    assert bundle.manifest["recommended_explanation"] == "integrated_gradients"  # the viewer's default
     assert bundle.model_width >= 289
     saved = json.loads((out / METRICS_FILE).read_text())
     assert saved["recipe"]["n_train"] == 2 and saved["study_seeds"]["train"][0] == 1_000_000
