@@ -18,7 +18,8 @@ from prima_core.pipeline.tokens import token_vectors
 
 GLIOMA = "tumor_adult_high_grade_glioma"
 NAMES = diagnosis_names()
-COORDS = np.array([[j * 32, i * 32, k * 4] for k in range(2) for j in range(8) for i in range(8)])  # slice axis last
+# slice axis last: (2, 8, 8, 2) latents are oriented along the third axis
+COORDS = np.array([[j * 32, i * 32, k * 4] for k in range(2) for j in range(8) for i in range(8)])
 
 
 def _study(seed: int, labels: list[str], lesion: dict[str, list[int]], series=("AX_T1", "AX_FLAIR")):
