@@ -15,7 +15,6 @@ from prima_core.io.nifti import nifti_volume
 from prima_core.model_registry import recommended_method, resolve_model
 from tests.app.conftest import open_and_wait
 from tests.app.test_analysis_support import view_pixels
-from tests.core.test_explain_support import has_demo_model
 
 # the demo model's recommended method is Integrated Gradients (seconds on a 2-core CPU)
 ANALYSIS_TIMEOUT = 600_000
@@ -23,7 +22,6 @@ ANALYSIS_TIMEOUT = 600_000
 pytestmark = [
     pytest.mark.gui,
     pytest.mark.slow,
-    pytest.mark.skipif(not has_demo_model(), reason="the demo model (resources/demo_model) is not installed"),
 ]
 
 

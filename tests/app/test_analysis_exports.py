@@ -60,7 +60,7 @@ def test_import_weights_dialog_refuses_a_bad_file(qtbot, window, tmp_path):
     assert dialog.error_box.windowTitle() == "Import refused"
     assert "primafullmodel107.pt" in dialog.error_box.text() and "Error" not in dialog.error_box.text()
     assert dialog.isVisible() and dialog.import_button.isEnabled()  # the reader may try another file
-    assert list_models() == []
+    assert [e.name for e in list_models()] == ["demo"]  # nothing added besides the built-in model
     dialog.error_box.close()
     dialog.reject()
 
@@ -88,9 +88,10 @@ def test_main_refuses_unknown_names(qtbot, bundle_dir, tmp_path, capsys):
     assert not (tmp_path / "never.png").exists()
 
 
-def test_main_without_any_model_says_so(qtbot, tmp_path, capsys):
-    if list_models():
-        pytest.skip("a model is installed (the demo model)")
+def test_main_without_any_model_says_so(qtbot, tmp_path, capsys, monkeypatch):
+    # an installation without the built-in demo model (and nothing imported)
+    monkeypatch.setattr("prima_core.model_registry.demo_bundle_dir", lambda: tmp_path / "no_demo_model")
+    assert list_models() == []
     code = main([str(STUDY_A), "--analyze", "--screenshot", str(tmp_path / "never.png")])
     assert code == 1 and "no model is installed" in capsys.readouterr().err
     assert not (tmp_path / "never.png").exists()
@@ -104,7 +105,7 @@ def test_import_weights_dialog_adds_the_model_to_the_chooser(qtbot, window):
     dialog.name.setText("parity-fixture")
     with qtbot.waitSignal(dialog.imported, timeout=120_000):
         dialog.import_button.click()
-    assert [e.name for e in list_models()] == ["parity-fixture"]
+    assert [e.name for e in list_models()] == ["demo", "parity-fixture"]  # built-in first
     assert window.analysis.model() == "parity-fixture"
     assert AnalysisSettings.load().model == "parity-fixture"  # remembered for the next session
     assert not dialog.isVisible()

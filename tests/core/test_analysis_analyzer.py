@@ -100,7 +100,7 @@ def test_import_official_adds_a_model(tmp_path):
         progress=events.append,
     )
     assert path == models_dir() / "fixture-import" and (path / "manifest.json").is_file()
-    assert [e.name for e in list_models()] == ["fixture-import"] and events
+    assert [e.name for e in list_models()] == ["demo", "fixture-import"] and events
     with pytest.raises(UserError, match="already imported"):
         import_official(
             full_model=FIXTURES / "full_model.pt", tokenizer=FIXTURES / "tokenizer.pth", name="fixture-import"

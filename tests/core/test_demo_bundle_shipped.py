@@ -1,0 +1,27 @@
+"""The built-in demo model is part of the repository, loads as a demo bundle and documents itself."""
+
+from __future__ import annotations
+
+import json
+
+from prima_core.demo.train_targets import diagnosis_names
+from prima_core.model import load_bundle
+from prima_core.model_registry import demo_bundle_dir, recommended_method, resolve_model
+
+
+def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
+    folder = resolve_model("demo")
+    assert folder == demo_bundle_dir() and (folder / "manifest.json").is_file()
+    assert sum(p.stat().st_size for p in folder.iterdir()) < 30 * 1024 * 1024  # the issue's limit
+    bundle = load_bundle(folder, device="cpu")
+    assert bundle.kind == "demo" and "not diagnostic" in bundle.manifest["description"]
+    assert list(bundle.model.diagnoses) == diagnosis_names()
+    assert recommended_method(folder) == "integrated_gradients"
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 640
+    evaluation = metrics["evaluation"]
+    assert evaluation["study_seeds"][0] >= 3_000_000  # never a training or validation seed
+    assert set(evaluation["pointing_game"]) == {"occlusion", "integrated_gradients", "lime"}
+    training = (folder / "TRAINING.md").read_text(encoding="utf-8")
+    assert "prima demo-train --out resources/demo_model" in training
+    assert "not diagnostic" in training and "targets are not met" in training
