@@ -25,17 +25,10 @@ from prima_core.demo.dataset import study_findings
 from prima_core.demo.eval_report import summarize
 from prima_core.demo.eval_studies import ensure_studies
 from prima_core.demo.study import GROUND_TRUTH_FILE
+from prima_core.demo.train_targets import FOCAL_LESIONS
 from prima_core.progress import CancelToken, ProgressCallback, check, report
 
-LOCALIZING = (
-    "tumor_adult_high_grade_glioma",
-    "tumor_adult_meningioma",
-    "tumor_adult_brain_metastasis",
-    "vascular_ischemic_large_vessel_stroke",
-    "vascular_hemorrhagic_intracranial_hemorrhage",
-    "trauma_subdural_hematoma",
-    "cyst_arachnoid_cyst",
-)
+LOCALIZING = FOCAL_LESIONS
 DEFAULT_METHODS = ("integrated_gradients", "occlusion", "lime")
 POINTING_RADIUS_MM = 20.0
 

@@ -16,6 +16,17 @@ GLIOMA = "tumor_adult_high_grade_glioma"
 METASTASIS = "tumor_adult_brain_metastasis"
 MENINGIOMA = "tumor_adult_meningioma"
 
+#: findings that are one focal lesion with a mask (the pointing game scores explanations on them)
+FOCAL_LESIONS = (
+    GLIOMA,
+    MENINGIOMA,
+    METASTASIS,
+    "vascular_ischemic_large_vessel_stroke",
+    "vascular_hemorrhagic_intracranial_hemorrhage",
+    "trauma_subdural_hematoma",
+    "cyst_arachnoid_cyst",
+)
+
 #: finding -> referrals it triggers
 REFERRAL_RULES: dict[str, tuple[str, ...]] = {
     GLIOMA: ("neuro_oncology", "neurosurgery"),

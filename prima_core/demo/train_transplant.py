@@ -28,21 +28,12 @@ import torch
 
 from prima_core.demo.dataset_stats import STAT_BINS, STATS
 from prima_core.demo.dataset_tokens import TokenizedStudy
-from prima_core.demo.train_targets import diagnosis_names
+from prima_core.demo.train_targets import FOCAL_LESIONS, diagnosis_names
 
 EDEMA = "structural_edema"
-# findings whose evidence is the lesion's own voxels (they come with masks)
-LOCALIZING = (
-    "tumor_adult_high_grade_glioma",
-    "tumor_adult_meningioma",
-    "tumor_adult_brain_metastasis",
-    "vascular_ischemic_large_vessel_stroke",
-    "vascular_hemorrhagic_intracranial_hemorrhage",
-    "trauma_subdural_hematoma",
-    "cyst_arachnoid_cyst",
-    "inflammatory_multiple_sclerosis",
-    "vascular_ischemic_small_vessel_disease",
-)
+# findings whose evidence is the lesion's own voxels (they come with masks): the focal lesions and
+# the multifocal white-matter ones
+LOCALIZING = (*FOCAL_LESIONS, "inflammatory_multiple_sclerosis", "vascular_ischemic_small_vessel_disease")
 # study-wide consequences a moved patch does not carry: unknown after a transplant or removal
 GLOBAL = ("structural_mass_effect", "structural_midline_shift", "ventricular_ventriculomegaly")
 

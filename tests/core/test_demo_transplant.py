@@ -54,6 +54,14 @@ def _train():
     return donor, normal
 
 
+def _assert_tokens_from(out, source, series: int, rows) -> None:
+    """``out``'s token at the position of each of ``source``'s ``rows`` is ``source``'s token."""
+    by_key = dict(zip(position_keys(out.vectors[series], LATENT_SIZE), out.vectors[series], strict=True))
+    for row in rows:
+        key = position_keys(source.vectors[series][row : row + 1], LATENT_SIZE)[0]
+        torch.testing.assert_close(by_key[key], source.vectors[series][row])
+
+
 def test_transplant_pastes_the_lesion_tokens_at_their_positions():
     donor, normal = _train()
     mover = LesionMover([donor, normal], latent_size=LATENT_SIZE)
@@ -68,13 +76,8 @@ def test_transplant_pastes_the_lesion_tokens_at_their_positions():
         assert len(out.vectors[s]) == len(COORDS)  # replaced in place, nothing duplicated
         keys = position_keys(out.vectors[s], LATENT_SIZE)
         assert len(set(keys)) == len(keys)
-        by_key = dict(zip(keys, out.vectors[s], strict=True))
-        for row in (10, 11, 12, 19):
-            key = position_keys(donor.vectors[s][row : row + 1], LATENT_SIZE)[0]
-            torch.testing.assert_close(by_key[key], donor.vectors[s][row])
-        for row in (0, 40, 127):  # untouched tokens stay the recipient's
-            key = position_keys(normal.vectors[s][row : row + 1], LATENT_SIZE)[0]
-            torch.testing.assert_close(by_key[key], normal.vectors[s][row])
+        _assert_tokens_from(out, donor, s, (10, 11, 12, 19))
+        _assert_tokens_from(out, normal, s, (0, 40, 127))  # untouched tokens stay the recipient's
         assert int(out.lesions[s][:, NAMES.index(GLIOMA)].sum()) == 2
         counts = torch.stack([torch.bincount(out.bins[s][:, c], minlength=STAT_BINS) for c in range(3)])
         torch.testing.assert_close(out.histograms[s], (counts.float() / len(COORDS)).reshape(-1))
@@ -90,10 +93,7 @@ def test_removal_puts_normal_tokens_in_place_of_the_lesion():
     assert out.labels == ["structural_mass_effect"]  # the deformation stays in the other tokens
     for s in range(2):
         assert len(out.vectors[s]) == len(COORDS) and not bool(out.lesions[s].any())
-        by_key = dict(zip(position_keys(out.vectors[s], LATENT_SIZE), out.vectors[s], strict=True))
-        for row in (10, 11, 12, 19):
-            key = position_keys(normal.vectors[s][row : row + 1], LATENT_SIZE)[0]
-            torch.testing.assert_close(by_key[key], normal.vectors[s][row])
+        _assert_tokens_from(out, normal, s, (10, 11, 12, 19))
     assert GLIOMA in donor.labels and bool(donor.lesions[0].any())
 
 
