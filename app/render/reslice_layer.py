@@ -98,9 +98,12 @@ def coarse_grid(grid: PlaneGrid, *, pixel_mm: float | None = None) -> PlaneGrid:
 
 
 class OverlayLayer:
-    """A colour-mapped, thresholded volume (e.g. a saliency map) on the view's plane, resliced on a
-    coarser grid (:func:`coarse_grid`): a heat map has no fine detail, and reslicing and colouring
-    it at the image's full resolution cost as much as the image itself on every slice step."""
+    """A colour-mapped, thresholded volume (e.g. a saliency map) on the view's plane.
+
+    Resliced on a coarser grid (:func:`coarse_grid`): a heat map has no fine detail, and the small
+    image keeps :meth:`crop_to_content` cheap. The crop and plain alpha blending (see
+    ``SliceScene``) are what make the overlay cheap to draw; the coarse reslice alone measured no
+    faster than a full-resolution one (``benchmarks/bench_render_heat.py``)."""
 
     def __init__(self) -> None:
         self.layer = ResliceLayer()
