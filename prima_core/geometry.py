@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 
@@ -49,25 +50,30 @@ class ViewFrame:
     up: np.ndarray
     anchor: np.ndarray
 
-    @property
+    # Cached: the viewer converts points on every mouse move and slice step.
+    @cached_property
     def view_direction(self) -> np.ndarray:
         return np.cross(self.up, self.right)
 
-    @property
+    @cached_property
     def out_of_screen(self) -> np.ndarray:
         return np.cross(self.right, self.up)
 
+    @cached_property
+    def _basis(self) -> np.ndarray:
+        return np.column_stack([self.right, self.up, self.view_direction])
+
     def basis(self) -> np.ndarray:
         """3x3 matrix whose columns are right, up and the viewing direction."""
-        return np.column_stack([self.right, self.up, self.view_direction])
+        return self._basis.copy()
 
     def to_view(self, lps: np.ndarray) -> np.ndarray:
         """LPS points ``(..., 3)`` to view coordinates ``(u, v, w)`` in mm."""
-        return (np.asarray(lps, dtype=np.float64) - self.anchor) @ self.basis()
+        return (np.asarray(lps, dtype=np.float64) - self.anchor) @ self._basis
 
     def to_lps(self, uvw: np.ndarray) -> np.ndarray:
         """View coordinates ``(..., 3)`` to LPS points."""
-        return np.asarray(uvw, dtype=np.float64) @ self.basis().T + self.anchor
+        return np.asarray(uvw, dtype=np.float64) @ self._basis.T + self.anchor
 
     def plane_matrix(self, depth: float) -> np.ndarray:
         """4x4 map from in-plane view mm ``(u, v, 0, 1)`` to LPS on the plane at ``depth``.

@@ -13,7 +13,7 @@ from app import theme
 from app.render.annotations import ViewAnnotations
 from app.render.colormaps import overlay_table
 from app.render.crosshair import CrosshairActor
-from app.render.reslice_layer import OverlayLayer, ResliceLayer, grey_actor
+from app.render.reslice_layer import GreyImage, OverlayLayer, ResliceLayer
 from app.state import OverlayColormap
 from prima_core.geometry import PlaneGrid, nice_length
 from prima_core.io.volume import Volume
@@ -32,7 +32,8 @@ class SliceScene:
         # about as much as the whole image again under software GL (benchmarks/bench_render_heat.py)
         self.renderer.SetUseOIT(False)
         self.base = ResliceLayer()
-        self.image = grey_actor(self.base)
+        self.grey = GreyImage(self.base)
+        self.image = self.grey.actor
         self.image.SetVisibility(False)
         self.overlay = OverlayLayer()
         self.crosshair = CrosshairActor(vertical_color=vertical_color, horizontal_color=horizontal_color)
@@ -62,9 +63,7 @@ class SliceScene:
             self.overlay.crop_to_content()
 
     def set_window(self, window: WindowLevel) -> None:
-        prop = self.image.GetProperty()
-        prop.SetColorWindow(window.width)
-        prop.SetColorLevel(window.center)
+        self.grey.set_window(window)
 
     def set_fast(self, fast: bool) -> None:
         self.base.set_fast(fast)

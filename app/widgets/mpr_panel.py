@@ -8,7 +8,7 @@ from app.session import FOREGROUND_PRIORITY, StudySession, series_label
 from app.state import Layout, ViewerState, ViewName, connect_handlers, disconnect_handlers
 from app.widgets.render_scheduler import RenderScheduler
 from app.widgets.slice_view import SliceView
-from app.widgets.volume_view import IDLE_INTERVAL_MS, VolumeView
+from app.widgets.volume_view import FOLLOW_INTERVAL_MS, VolumeView
 from prima_core.geometry import ViewPlane
 
 # (row, column) of each view per layout; 1x1 shows the active view alone.
@@ -35,7 +35,7 @@ class MprPanel(QWidget):
             for plane in ViewPlane
         }
         self.volume_view = VolumeView(state, scheduler=self.scheduler, parent=self)
-        self.scheduler.throttle(self.volume_view.canvas, interval_ms=IDLE_INTERVAL_MS)
+        self.scheduler.throttle(self.volume_view.canvas, interval_ms=FOLLOW_INTERVAL_MS)
         self.volume_view.attach(list(self.slice_views.values()))
         self.views: dict[ViewName, QWidget] = {**self.slice_views, ViewName.VOLUME: self.volume_view}
         for view in self.slice_views.values():

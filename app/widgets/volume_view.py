@@ -18,8 +18,10 @@ from app.widgets.slice_view import SliceView
 from app.widgets.view_header import ViewHeader
 from app.widgets.vtk_canvas import VtkCanvas
 
-IDLE_INTERVAL_MS = 100  # at most 10 frames/s while slices change (scrolling)
-DRAG_INTERVAL_MS = 250  # at most 4 frames/s during a crosshair drag, so the 2D views keep the budget
+# While slices keep changing (scrolling, crosshair drags) the 3D view follows at most 4 times a
+# second, so the 2D views the reader works in keep the frame budget; a single change after a pause
+# is drawn at once, and the last change of a burst always is (RenderScheduler).
+FOLLOW_INTERVAL_MS = 250
 
 
 class VolumeView(QWidget):
@@ -137,10 +139,6 @@ class VolumeView(QWidget):
         self.refresh()
 
     def _on_interacting_changed(self, interacting: bool) -> None:
-        """While the reader drags in a 2D view, the 3D view follows at a lower rate."""
-        self.scheduler.throttle(
-            self.canvas, interval_ms=DRAG_INTERVAL_MS if interacting else IDLE_INTERVAL_MS
-        )
         if not interacting:
             self.request_render()
 
