@@ -15,6 +15,7 @@ class CrosshairActor:
     """Four segments; the vertical pair has the colour of the plane it stands for, likewise the horizontal."""
 
     def __init__(self, *, vertical_color: str, horizontal_color: str) -> None:
+        self.position: tuple[float, float] | None = None  # (u, v) the lines were last drawn through
         self._points = vtkPoints()
         self._points.SetNumberOfPoints(8)
         lines = vtkCellArray()
@@ -42,6 +43,7 @@ class CrosshairActor:
 
     def update(self, *, u: float, v: float, bounds: tuple[float, float, float, float], gap: float) -> None:
         """Lines through (u, v) across ``bounds`` (u_min, u_max, v_min, v_max), open by ``gap`` mm."""
+        self.position = (float(u), float(v))
         u0, u1, v0, v1 = bounds
         points = (
             (u, v0), (u, max(v0, v - gap)), (u, min(v1, v + gap)), (u, v1),

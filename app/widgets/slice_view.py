@@ -140,7 +140,8 @@ class SliceView(QWidget):
             return
         u, v, w = self.frame.to_view(lps)
         depth = self.slices.snap(w)
-        if force or depth != self.depth:
+        plane_changed = force or depth != self.depth
+        if plane_changed:
             self.depth = depth
             self.scene.set_plane(self.frame.plane_matrix(depth))
             index = self.slices.index_of(depth)
@@ -149,7 +150,9 @@ class SliceView(QWidget):
             self.measurements.on_depth_changed(depth)
             self.plane_changed.emit()
         self.scene.update_crosshair(u, v)
-        self.request_render()
+        # Only the reference lines moved, because the reader works in another view: may wait a
+        # few milliseconds (see RenderScheduler); the view the reader works in never waits.
+        self.request_render(lazy=not plane_changed and self.state.active_view != self.name)
 
     def slice_index(self) -> int:
         return self.slices.index_of(self.depth) if self.slices else 0
@@ -221,8 +224,8 @@ class SliceView(QWidget):
         self._sync_viewport()
         self._camera_changed()
 
-    def request_render(self) -> None:
-        self.scheduler.request(self.canvas)
+    def request_render(self, *, lazy: bool = False) -> None:
+        self.scheduler.request(self.canvas, lazy=lazy)
 
     # --- state events ------------------------------------------------------------------------
     def _on_cursor_changed(self, lps: np.ndarray) -> None:
