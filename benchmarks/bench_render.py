@@ -15,8 +15,8 @@ Compared, in the same run on the same window:
   windows the plane to 8-bit grey before upload, samples at most 320 pixels a side while a drag
   is under way (full resolution again on release), renders each changed 2D view once per turn of
   the event loop -- a view whose only change is the reference line of a slice scrolled elsewhere
-  at most every 50 ms -- and the 3D view at most every 250 ms while slices keep changing (all
-  postponed renders land inside later events, so they are counted);
+  at most every 50 ms -- and the 3D view at most every 250 ms while slices keep scrolling and
+  once a drag is released (postponed renders land inside later events, so they are counted);
 * ``re-set``: the obvious alternative -- every event re-sets each 2D view's reslice pipeline
   (volume wrapped again, output grid and axes set again, full resolution) and renders every view;
 * ``linear, all views``: our matrix-only updates but full resolution during drags and every view

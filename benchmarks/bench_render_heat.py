@@ -83,7 +83,6 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     t0 = time.perf_counter()
     volume = make_head(shape, (0.45, 0.45, 1.0))
-    window = build_window(volume, layout="2x2")
     heat = token_heat(volume)
     default_mm = reslice_layer.OVERLAY_PIXEL_MM
     print(f"series {shape[0]}x{shape[1]}x{shape[2]} int16, window ready in {time.perf_counter() - t0:.1f} s")
@@ -94,17 +93,21 @@ def main(argv: list[str] | None = None) -> int:
         "no heat map": dict(heat=None, pixel_mm=default_mm),
     }
     events_of = {
-        "slice step (axial scroll)": lambda: slice_steps(window, "ours", events),
-        "crosshair drag event": lambda: drag_events(window, volume, "ours", events),
+        "slice step (axial scroll)": lambda w: slice_steps(w, "ours", events),
+        "crosshair drag event": lambda w: drag_events(w, volume, "ours", events),
     }
     times: dict[tuple[str, str], list] = {(e, v): [] for e in events_of for v in variants}
     for _ in range(args.repeats):  # interleaved, so a change of machine load hits every variant
         for variant, options in variants.items():
-            show_heat(window, **options)
             for event, run in events_of.items():
-                run()  # warm-up
-                times[(event, variant)] += run()
-    show_heat(window, heat=heat, pixel_mm=default_mm)
+                # a fresh window each time: what one variant leaves must not weigh on the next
+                window = build_window(volume, layout="2x2")
+                show_heat(window, **options)
+                run(window)  # warm-up
+                times[(event, variant)] += run(window)
+                window.close()
+                QApplication.processEvents()
+    reslice_layer.OVERLAY_PIXEL_MM = default_mm
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load:.1f} on {os.cpu_count()} CPUs (wall times grow with load; CPU time less so)")
     print(f"\n{'event':28s} {'variant':18s} {'wall ms':>8s} {'p90':>7s} {'CPU ms':>7s} {'x ours':>7s}")
@@ -112,7 +115,6 @@ def main(argv: list[str] | None = None) -> int:
         median, p90, cpu = summary(values)
         ratio = median / summary(times[(event, "ours")])[0]
         print(f"{event:28s} {variant:18s} {median:8.1f} {p90:7.1f} {cpu:7.1f} {ratio:7.2f}")
-    window.close()
     return 0
 
 

@@ -18,10 +18,11 @@ from app.widgets.slice_view import SliceView
 from app.widgets.view_header import ViewHeader
 from app.widgets.vtk_canvas import VtkCanvas
 
-# While slices keep changing (scrolling, crosshair drags) the 3D view follows at most 4 times a
+# While slices keep changing (scrolling) the 3D view follows at most 4 times a
 # second, so the 2D views the reader works in keep the frame budget; a single change after a pause
 # is drawn at once, and the last change of a burst always is (RenderScheduler).
 FOLLOW_INTERVAL_MS = 250
+DRAG_HOLD_MS = 3_600_000  # while a 2D drag lasts: no 3D render until its release
 
 
 class VolumeView(QWidget):
@@ -139,6 +140,10 @@ class VolumeView(QWidget):
         self.refresh()
 
     def _on_interacting_changed(self, interacting: bool) -> None:
+        """During a drag in a 2D view the 3D view waits for the release (drawn then): under
+        software OpenGL its renders cost as much as two 2D views, and the 2D views are what the
+        reader watches while dragging (``benchmarks/bench_render.py``)."""
+        self.scheduler.throttle(self.canvas, interval_ms=DRAG_HOLD_MS if interacting else FOLLOW_INTERVAL_MS)
         if not interacting:
             self.request_render()
 

@@ -66,3 +66,25 @@ def test_a_drag_redraws_every_view_whose_slice_or_pointer_moved_at_once(
     after = _counts(window)
     assert all(after[name] == before[name] + 1 for name in before)
     assert not any(scheduler._late.get(id(v.canvas)) for v in mpr.slice_views.values())
+
+
+def test_the_3d_view_waits_for_the_end_of_a_drag_and_then_shows_its_last_state(qtbot, window, phantom_study):
+    open_and_wait(qtbot, window, phantom_study)
+    mpr, scheduler, state = window.mpr, window.mpr.scheduler, window.state
+    axial = mpr.slice_views[ViewName.AXIAL]
+    volume_canvas = mpr.volume_view.canvas
+    mpr.flush()
+    qtbot.wait(300)  # past the 3D view's follow interval
+    before = volume_canvas.render_count
+    state.set_interacting(True)
+    u, v, w = axial.frame.to_view(state.cursor_lps)
+    for step in range(5):
+        state.set_cursor(axial.frame.to_lps([u + 3.0 * step, v - 2.0 * step, w]))
+        scheduler.flush()
+        qtbot.wait(60)
+    assert volume_canvas.render_count == before  # the drag's 2D views had the machine to themselves
+    state.set_interacting(False)
+    qtbot.waitUntil(lambda: volume_canvas.render_count > before, timeout=3000)
+    coronal = mpr.slice_views[ViewName.CORONAL]
+    placed = mpr.volume_view.scene._placed[ViewName.CORONAL.value][0]
+    assert np.allclose(placed, coronal.frame.plane_matrix(coronal.depth))  # the final slice
