@@ -22,16 +22,21 @@ def _crosshair_at(view) -> np.ndarray:
     return np.asarray(view.scene.crosshair.position, dtype=float)
 
 
+def _reading_in_axial(qtbot, window, study, monkeypatch, *, lazy_ms: int):
+    """The study open, the reader working in the axial view, everything drawn; lazy renders
+    postponed by ``lazy_ms``. Returns (mpr panel, scheduler, axial view, render counts)."""
+    open_and_wait(qtbot, window, study)
+    mpr = window.mpr
+    window.state.set_active_view(ViewName.AXIAL)
+    mpr.flush()
+    monkeypatch.setattr(render_scheduler, "LAZY_INTERVAL_MS", lazy_ms)
+    return mpr, mpr.scheduler, mpr.slice_views[ViewName.AXIAL], _counts(window)
+
+
 def test_scrolling_redraws_the_scrolled_view_now_and_the_reference_lines_after_it(
     qtbot, window, phantom_study, monkeypatch
 ):
-    open_and_wait(qtbot, window, phantom_study)
-    mpr, scheduler = window.mpr, window.mpr.scheduler
-    axial = mpr.slice_views[ViewName.AXIAL]
-    window.state.set_active_view(ViewName.AXIAL)
-    mpr.flush()
-    monkeypatch.setattr(render_scheduler, "LAZY_INTERVAL_MS", 400)
-    before = _counts(window)
+    mpr, scheduler, axial, before = _reading_in_axial(qtbot, window, phantom_study, monkeypatch, lazy_ms=400)
     for _ in range(3):  # a quick scroll: each step is drawn in the axial view at once
         axial.scroll(1)
         scheduler.flush()
@@ -52,13 +57,9 @@ def test_scrolling_redraws_the_scrolled_view_now_and_the_reference_lines_after_i
 def test_a_drag_redraws_every_view_whose_slice_or_pointer_moved_at_once(
     qtbot, window, phantom_study, monkeypatch
 ):
-    open_and_wait(qtbot, window, phantom_study)
-    mpr, scheduler = window.mpr, window.mpr.scheduler
-    axial = mpr.slice_views[ViewName.AXIAL]
-    window.state.set_active_view(ViewName.AXIAL)
-    mpr.flush()
-    monkeypatch.setattr(render_scheduler, "LAZY_INTERVAL_MS", 10_000)
-    before = _counts(window)
+    mpr, scheduler, axial, before = _reading_in_axial(
+        qtbot, window, phantom_study, monkeypatch, lazy_ms=10_000
+    )
     # move the cursor within the axial plane, across coronal and sagittal slices
     u, v, w = axial.frame.to_view(window.state.cursor_lps)
     window.state.set_cursor(axial.frame.to_lps([u + 12.0, v - 9.0, w]))
