@@ -65,7 +65,7 @@ class MultipleSclerosis(FindingPlan):
             "infra": (t.wm > 0.6) & (z < -20) & (z > -48) & (np.abs(x) < 25),
         }
         self.foci = _Foci()
-        self.count = 10 + int(15 * size)
+        self.count = 14 + int(20 * size)  # a moderate to high lesion load
         active = int(rng.random() < 0.6) + int(rng.random() < 0.25)
         for n in range(self.count):
             site = str(rng.choice(["peri", "juxta", "infra"], p=[0.6, 0.25, 0.15]))
@@ -74,12 +74,12 @@ class MultipleSclerosis(FindingPlan):
                 compartment = "ms_active"
             else:  # about a quarter of the chronic plaques are T1 "black holes"
                 compartment = "ms_black_hole" if rng.random() < 0.25 else "ms_plaque"
-            if site == "peri":  # Dawson's fingers: long axis (8-16 mm) along the ventricle's normal
+            if site == "peri":  # Dawson's fingers: long axis (10-20 mm) along the ventricle's normal
                 axis = gradient_direction(t, t.ventricle_distance, center)
-                radii = np.array([rng.uniform(4.0, 8.0), rng.uniform(2.5, 4.2), rng.uniform(2.5, 4.2)])
+                radii = np.array([rng.uniform(5.0, 10.0), rng.uniform(3.0, 5.0), rng.uniform(3.0, 5.0)])
             else:
                 axis = rng.standard_normal(3)
-                radii = np.array([rng.uniform(3.5, 6.0), rng.uniform(2.5, 4.5), rng.uniform(2.5, 4.5)])
+                radii = np.array([rng.uniform(4.0, 7.0), rng.uniform(3.0, 5.5), rng.uniform(3.0, 5.5)])
             self.foci.add(t, center, radii, axis, compartment)
 
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
