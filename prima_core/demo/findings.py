@@ -4,7 +4,10 @@ Each name maps to a plan class that knows the finding's appearance in every cont
 follow from the image (oedema, mass effect, midline shift, ventriculomegaly) are not asserted by
 fiat: they are measured on the phantom after it is built, so a large glioma brings
 ``structural_mass_effect`` and, when the measured shift of the septum is 4 mm or more,
-``structural_midline_shift``; a thin subdural haematoma brings neither.
+``structural_midline_shift``; the thinnest (8 mm) subdural haematoma brings mass effect but no shift.
+Ventriculomegaly is the measured ventricular volume (>= 2x the template's): a hydrocephalus plan
+always passes it, and a marked cerebral atrophy may pass it too through ex-vacuo enlargement,
+so the two labels co-occur as they would in a report of such a scan.
 """
 
 from __future__ import annotations

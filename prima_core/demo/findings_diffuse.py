@@ -65,18 +65,21 @@ class MultipleSclerosis(FindingPlan):
             "infra": (t.wm > 0.6) & (z < -20) & (z > -48) & (np.abs(x) < 25),
         }
         self.foci = _Foci()
-        self.count = 5 + int(13 * size)
-        active = int(rng.random() < 0.35) + int(rng.random() < 0.15)
+        self.count = 14 + int(20 * size)  # a moderate to high lesion load
+        active = int(rng.random() < 0.6) + int(rng.random() < 0.25)
         for n in range(self.count):
-            site = str(rng.choice(["peri", "juxta", "infra"], p=[0.55, 0.3, 0.15]))
+            site = str(rng.choice(["peri", "juxta", "infra"], p=[0.6, 0.25, 0.15]))
             center = pick_point(t, sites[site], rng)
-            compartment = "ms_active" if n < active else "ms_plaque"
-            if site == "peri":  # Dawson's fingers: long axis along the ventricle's normal
+            if n < active:
+                compartment = "ms_active"
+            else:  # about a quarter of the chronic plaques are T1 "black holes"
+                compartment = "ms_black_hole" if rng.random() < 0.25 else "ms_plaque"
+            if site == "peri":  # Dawson's fingers: long axis (10-20 mm) along the ventricle's normal
                 axis = gradient_direction(t, t.ventricle_distance, center)
-                radii = np.array([rng.uniform(4.0, 8.0), rng.uniform(2.2, 3.8), rng.uniform(2.2, 3.8)])
+                radii = np.array([rng.uniform(5.0, 10.0), rng.uniform(3.0, 5.0), rng.uniform(3.0, 5.0)])
             else:
                 axis = rng.standard_normal(3)
-                radii = rng.uniform(2.2, 5.0, size=3)
+                radii = np.array([rng.uniform(4.0, 7.0), rng.uniform(3.0, 5.5), rng.uniform(3.0, 5.5)])
             self.foci.add(t, center, radii, axis, compartment)
 
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
@@ -95,14 +98,25 @@ class SmallVesselDisease(FindingPlan):
     def __init__(self, t: Template, rng: np.random.Generator, size: float) -> None:
         super().__init__(t, rng, size)
         z, y, x = coords_full(t)
-        self.grade = 1 + min(int(size * 3), 2)
+        self.grade = 2 + int(size > 0.4)  # Fazekas 2 (beginning confluence) or 3 (confluent)
         fits = (t.wm > 0.75) & (t.ventricle_distance > 8) & (t.sulcal_distance > 4) & (z > 5)
         self.foci = _Foci()
-        for _ in range((6, 14, 24)[self.grade - 1]):
-            big = self.grade == 3 and rng.random() < 0.4
-            radii = rng.uniform(4.0, 9.0, size=3) if big else rng.uniform(2.0, 4.5, size=3)
+        for _ in range((16, 26)[self.grade - 2]):
+            big = rng.random() < (0.3, 0.55)[self.grade - 2]
+            radii = rng.uniform(4.5, 8.5, size=3) if big else rng.uniform(2.5, 5.0, size=3)
             self.foci.add(t, pick_point(t, fits, rng), radii, rng.standard_normal(3), "gliosis")
-        self.cap_mm = 3.0 + 2.5 * self.grade
+        # Lacunes: small CSF-filled cavities in the basal ganglia, thalami and deep white matter.
+        deep = (t.depth > 28) & (np.abs(x) > 10) & (np.abs(x) < 30) & (z > -6) & (z < 16)
+        deep &= t.gm + t.wm > 0.9
+        self.lacunes = _Foci()
+        self.lacune_count = int(rng.integers(2, 6))
+        for _ in range(self.lacune_count):
+            where = deep if rng.random() < 0.6 else fits
+            centre = pick_point(t, where, rng)
+            radii, axis = rng.uniform(1.8, 3.5, size=3), rng.standard_normal(3)
+            self.foci.add(t, centre, radii + 1.5, axis, "gliosis")  # the gliotic rim around the cavity
+            self.lacunes.add(t, centre, radii, axis, "lacune")
+        self.cap_mm = 4.0 + 3.0 * self.grade
 
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
         t = anat.template
@@ -113,10 +127,14 @@ class SmallVesselDisease(FindingPlan):
         band = soft_inside(anat.ventricle_distance[box], reach, 1.5) * (anat.ventricle_distance[box] > -0.5)
         halo = band * anat.wm[box] * (z > -8.0)
         anat.paint(box, {"gliosis": halo})
-        return [Lesion(self.name, box, halo)] + self.foci.paint(anat, self.name)
+        lesions = [Lesion(self.name, box, halo)] + self.foci.paint(anat, self.name)
+        return lesions + self.lacunes.paint(anat, self.name)
 
     def describe(self) -> str:
-        return f"white-matter hyperintensities of presumed small-vessel origin, Fazekas {self.grade}"
+        return (
+            f"white-matter hyperintensities of presumed small-vessel origin, Fazekas {self.grade}, "
+            f"{self.lacune_count} lacunes"
+        )
 
 
 class LargeVesselStroke(FindingPlan):
@@ -179,7 +197,7 @@ class Ventriculomegaly(FindingPlan):
 
     def __init__(self, t: Template, rng: np.random.Generator, size: float) -> None:
         super().__init__(t, rng, size)
-        self.swelling_mm = 3.5 + 3.5 * size
+        self.swelling_mm = 5.0 + 4.0 * size  # Evans index about 0.33-0.45
 
     def labels(self) -> set[str]:
         return set()  # measured on the built phantom (ventricular volume), like mass effect
@@ -199,8 +217,9 @@ class CerebralAtrophy(FindingPlan):
 
     def __init__(self, t: Template, rng: np.random.Generator, size: float) -> None:
         super().__init__(t, rng, size)
-        self.sulcal_mm = 1.4 + 1.4 * size
-        self.swelling_mm = 0.8 + 1.2 * size
+        self.sulcal_mm = 2.2 + 2.0 * size
+        # Ex-vacuo enlargement; the larger ones pass the ventriculomegaly threshold (measured label).
+        self.swelling_mm = 1.2 + 2.3 * size
 
     def ventricle_mm(self) -> float:
         return self.swelling_mm

@@ -133,11 +133,12 @@ class _DuralDome(FindingPlan):
 
     content = "meningioma"
     roughness = 0.06
+    inset = (0.05, 0.35)  # how far (in radii) the centre lies inside the inner table
 
     def _build(self, t: Template, rng: np.random.Generator, anchor: np.ndarray, radius: float) -> None:
         self.anchor = anchor
         normal = outward_normal(t, anchor)
-        self.center = anchor - normal * radius * rng.uniform(0.05, 0.35)
+        self.center = anchor - normal * radius * rng.uniform(*self.inset)
         self.radius = radius
         self.box, d, self.radii = irregular_blob(
             t, self.center, radius, rng, roughness=self.roughness, margin=radius
@@ -157,15 +158,16 @@ class Meningioma(_DuralDome):
     """Extra-axial dural-based mass with homogeneous enhancement and often a dural tail."""
 
     name = "tumor_adult_meningioma"
+    inset = (0.3, 0.55)  # a broad-based mass bulging well into the cranial cavity
 
     def __init__(self, t: Template, rng: np.random.Generator, size: float) -> None:
         super().__init__(t, rng, size)
         z, y, x = coords_full(t)
         anchor = pick_point(t, _surface_candidates(t) & (z > -20) & (z < 75) & (np.abs(x) > 8), rng)
-        self._build(t, rng, anchor, 9.0 + 16.0 * size)
+        self._build(t, rng, anchor, 11.0 + 15.0 * size)
         rho = distance_to(t, self.box, self.center)
         band = np.clip(1.0 - np.abs(t.depth[self.box] - 0.8) / 1.5, 0.0, 1.0)
-        tail = self.radii.max() * (1.0 + rng.uniform(0.3, 0.7)) if rng.random() < 0.7 else 0.0
+        tail = self.radii.max() * (1.0 + rng.uniform(0.4, 0.8)) if rng.random() < 0.85 else 0.0
         self.tail = band * soft_inside(rho, tail, 4.0) * (1.0 - self.body)
         edema_mm = rng.uniform(6, 16) if rng.random() < 0.2 + 0.5 * size else 0.0
         beyond = rho - self.radii.mean() + 4.0 * smooth_noise(rho.shape, rng, scale_mm=10.0)
@@ -201,7 +203,12 @@ class ArachnoidCyst(_DuralDome):
         self.site = "middle cranial fossa" if rng.random() < 0.75 else "retrocerebellar"
         target = np.array(self.SITES[self.site]) * [rng.choice([-1.0, 1.0]), 1.0, 1.0]
         near = (x - target[0]) ** 2 + (y - target[1]) ** 2 + (z - target[2]) ** 2 < 15.0**2
-        self._build(t, rng, pick_point(t, _surface_candidates(t) & near, rng), 10.0 + 12.0 * size)
+        radius = (15.0 + 15.0 * size) * (1.0 if self.site == "middle cranial fossa" else 0.8)  # 30-60 mm
+        self._build(t, rng, pick_point(t, _surface_candidates(t) & near, rng), radius)
+
+    def sources(self) -> list[MassSource]:
+        # A slowly growing cyst displaces the adjacent cortex; the brain has adapted to most of it.
+        return [MassSource(tuple(self.anchor), 0.7 * self.volume_mm3, dural=True)]
 
     def describe(self) -> str:
         return f"{side(self.anchor)} {self.site} arachnoid cyst ({2 * self.radius:.0f} mm)"
@@ -221,9 +228,9 @@ class IntracerebralHemorrhage(FindingPlan):
         else:  # lobar
             fits = (t.wm > 0.4) & (t.depth > 10) & (t.depth < 28) & (z > 0)
         self.center = pick_point(t, fits, rng)
-        self.radius = 6.0 + 16.0 * size
+        self.radius = 10.0 + 12.5 * size  # 20-45 mm across
         self.age = str(rng.choice(self.AGES))
-        self.box, d, _ = irregular_blob(t, self.center, self.radius, rng, roughness=0.25, margin=14.0)
+        self.box, d, _ = irregular_blob(t, self.center, self.radius, rng, roughness=0.25, margin=18.0)
         edge = 1.5 / self.radius
         self.clot = soft_inside(d, 1.0, edge)
         self.rim = (
@@ -231,8 +238,11 @@ class IntracerebralHemorrhage(FindingPlan):
         )
         beyond = (d - 1.0) * self.radius
         self.bloom = soft_inside(beyond, 2.0, 1.5) * (1.0 - self.clot)
+        # Early subacute: methaemoglobin forms at the periphery first, the centre is still acute.
+        core = soft_inside(d, 0.6, edge) if self.age == "early_subacute" else 0
+        self.core = np.minimum(core, self.clot)
         self.edema = soft_inside(
-            beyond + 2.0 * smooth_noise(d.shape, rng, scale_mm=8.0), rng.uniform(4, 10), 3.0
+            beyond + 2.0 * smooth_noise(d.shape, rng, scale_mm=8.0), rng.uniform(5, 12), 3.0
         )
         self.edema = self.edema * (1.0 - self.clot) * t.cavity[self.box]
         self.volume_mm3 = volume_ml(t, self.clot) * 1000.0
@@ -247,7 +257,13 @@ class IntracerebralHemorrhage(FindingPlan):
     def paint(self, anat: Anatomy, rng: np.random.Generator) -> list[Lesion]:
         edema = edema_parts(anat, self.box, self.edema)
         bloom = np.minimum(self.bloom, edema)
-        parts = {f"blood_{self.age}": self.clot - self.rim, "edema": edema - bloom, "bloom": bloom}
+        parts = {
+            f"blood_{self.age}": self.clot - self.rim - self.core,
+            "edema": edema - bloom,
+            "bloom": bloom,
+        }
+        if self.age == "early_subacute":
+            parts["blood_acute"] = self.core
         if self.age == "late_subacute":
             parts["hemosiderin"] = self.rim
         anat.paint(self.box, parts)
@@ -271,7 +287,7 @@ class SubduralHematoma(FindingPlan):
         super().__init__(t, rng, size)
         z, y, x = coords_full(t)
         self.anchor = pick_point(t, _surface_candidates(t) & (np.abs(x) > 35) & (z > 0) & (z < 50), rng)
-        self.thickness = 3.0 + 17.0 * size
+        self.thickness = 8.0 + 12.0 * size
         self.age = str(rng.choice(self.AGES))
         extent = rng.uniform(35, 50) + 25.0 * size
         self.box = grid_box(t, self.anchor, extent + 5.0)
