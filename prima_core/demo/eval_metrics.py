@@ -52,6 +52,23 @@ def youden_threshold(labels: Sequence[float] | np.ndarray, scores: Sequence[floa
     return float(candidates[best[len(best) // 2]])
 
 
+def specificity_threshold(
+    labels: Sequence[float] | np.ndarray, scores: Sequence[float] | np.ndarray, *, specificity: float
+) -> float:
+    """The cut-off at which a fraction ``specificity`` of the negatives score at or below it
+    (linear interpolation between their scores; positive when score > cut-off).
+
+    It depends on the negatives only, which every label has in plenty, so it is stable where
+    Youden's point, set by the few positives of a validation set, is not. Without negatives the
+    cut-off is 0.
+    """
+    y = np.asarray(labels, dtype=bool)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.all():
+        return 0.0
+    return float(np.quantile(s[~y], specificity))
+
+
 def rank_among(target: str, margins: Mapping[str, float], *, excluded: set[str]) -> int:
     """1-based rank of ``target``'s margin among itself and every label not in ``excluded``."""
     value = margins[target]

@@ -10,7 +10,7 @@ import torch
 
 from prima_core.demo.dataset import CYCLE, primary_findings, study_findings
 from prima_core.demo.dataset_records import SeriesRecord, StudyRecord, load_record, save_record
-from prima_core.demo.eval_metrics import rank_among, roc_auc, youden_threshold
+from prima_core.demo.eval_metrics import rank_among, roc_auc, specificity_threshold, youden_threshold
 from prima_core.demo.findings import finding_names
 from prima_core.demo.train_config import DemoTrainConfig
 from prima_core.demo.train_model import batched_embeddings, build_demo_model, head_logits
@@ -51,6 +51,17 @@ def test_youden_threshold_separates_separable_classes_in_the_middle():
     cut = youden_threshold(y, s)
     assert 0.3 < cut < 0.7
     assert youden_threshold([0, 0], [1.0, 2.0]) == 0.0
+
+
+def test_specificity_threshold_depends_on_the_negatives_only():
+    rng = np.random.default_rng(7)
+    negatives = rng.normal(0.0, 1.0, 200)
+    y = np.r_[np.zeros(200), np.ones(3)]
+    cut = specificity_threshold(y, np.r_[negatives, [-5.0, 0.0, 9.0]], specificity=0.9)
+    assert (negatives <= cut).mean() == pytest.approx(0.9, abs=0.01)
+    moved = specificity_threshold(y, np.r_[negatives, [-9.0, 4.0, 2.0]], specificity=0.9)
+    assert moved == cut  # the few positives do not move it (Youden's point would)
+    assert specificity_threshold([1, 1], [0.3, 0.4], specificity=0.9) == 0.0
 
 
 def test_rank_among_ignores_excluded_labels():
