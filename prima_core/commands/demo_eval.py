@@ -5,6 +5,10 @@ prima demo-eval --n 120 --model demo --out resources/demo_model/metrics.json
 Studies are written as DICOM, imported and run like a user's study. Reported: per-finding ROC
 AUC, the single-finding rank check, and the pointing game of each explanation method. When
 ``--out`` already holds a training ``metrics.json``, the results go under its ``evaluation`` key.
+The pointing game is slow, so it usually runs on fewer studies than the AUC: a run without
+methods keeps the pointing game already recorded there, and a run with methods records its
+pointing game (with its command and seeds under ``pointing_game_run``) next to the AUC of the
+larger run.
 """
 
 from __future__ import annotations
@@ -65,7 +69,37 @@ def _check_seeds(first: int, n: int) -> None:
         )
 
 
-def _write(out: Path, metrics: dict[str, Any]) -> None:
+POINTING_KEYS = ("pointing_game", "pointing_game_run")
+
+
+def merge_evaluation(existing: dict[str, Any], metrics: dict[str, Any], *, command: str) -> dict[str, Any]:
+    """``existing`` (a training ``metrics.json``) with ``metrics`` recorded under ``evaluation``.
+
+    A run without pointing game replaces the evaluation but keeps the pointing game recorded
+    before; a run with one sets the pointing game (and ``pointing_game_run``: its command, seeds
+    and time) and keeps an earlier run's AUC, if any.
+    """
+    before = existing.get("evaluation") if isinstance(existing.get("evaluation"), dict) else None
+    merged = dict(existing)
+    if metrics.get("pointing_game"):
+        evaluation = dict(before) if before is not None else {**metrics, "command": command}
+        evaluation["pointing_game"] = metrics["pointing_game"]
+        evaluation["pointing_radius_mm"] = metrics.get("pointing_radius_mm")
+        evaluation["pointing_game_run"] = {
+            "command": command,
+            "study_seeds": metrics.get("study_seeds"),
+            "seconds": metrics.get("seconds"),
+        }
+    else:
+        evaluation = {**metrics, "command": command}
+        for key in POINTING_KEYS:
+            if before is not None and key in before:
+                evaluation[key] = before[key]
+    merged["evaluation"] = evaluation
+    return merged
+
+
+def _write(out: Path, metrics: dict[str, Any], *, command: str) -> None:
     existing = None
     if out.is_file():
         try:
@@ -73,10 +107,16 @@ def _write(out: Path, metrics: dict[str, Any]) -> None:
         except (OSError, ValueError):
             existing = None
     if isinstance(existing, dict) and "recipe" in existing:
-        existing["evaluation"] = metrics
-        metrics = existing
+        metrics = merge_evaluation(existing, metrics, command=command)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+
+
+def _command_line(args: argparse.Namespace, methods: list[str]) -> str:
+    """The run's command with every option that changes its numbers, for ``metrics.json``."""
+    parts = ["prima demo-eval", f"--n {args.n}", f"--seed {args.seed}", f"--model {args.model}"]
+    parts.append(f"--methods {','.join(methods) or 'none'}")
+    return " ".join(parts)
 
 
 def _print_summary(metrics: dict[str, Any]) -> None:
@@ -129,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     )
     _print_summary(metrics)
     if args.out is not None:
-        _write(args.out, metrics)
+        _write(args.out, metrics, command=_command_line(args, methods))
         print(f"wrote {args.out}", file=sys.stderr)
     if bundle.kind == "demo":
         print("Demo model trained on synthetic phantoms: not Prima's clinical weights, not diagnostic.")

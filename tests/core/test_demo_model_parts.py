@@ -137,3 +137,32 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def test_demo_eval_keeps_the_pointing_game_of_a_smaller_run_next_to_the_auc():
+    from prima_core.commands.demo_eval import merge_evaluation
+
+    training = {"recipe": {"seed": 0}}
+    auc_run = {"studies": 80, "diagnosis_auc": {"mean": 0.9}, "pointing_game": {}, "study_seeds": [3, 82]}
+    point_run = {
+        "studies": 20,
+        "diagnosis_auc": {"mean": 0.7},
+        "pointing_game": {"lime": {"hits": 3, "total": 4}},
+        "pointing_radius_mm": 20.0,
+        "study_seeds": [3, 22],
+        "seconds": {"evaluate": 5.0},
+    }
+    first = merge_evaluation(training, auc_run, command="prima demo-eval --n 80 --methods none")
+    both = merge_evaluation(first, point_run, command="prima demo-eval --n 20 --methods lime")
+    evaluation = both["evaluation"]
+    assert evaluation["studies"] == 80 and evaluation["diagnosis_auc"]["mean"] == 0.9  # the larger run's AUC
+    assert evaluation["pointing_game"] == {"lime": {"hits": 3, "total": 4}}
+    assert evaluation["pointing_game_run"]["study_seeds"] == [3, 22]
+    assert evaluation["command"] == "prima demo-eval --n 80 --methods none"
+    again = merge_evaluation(
+        both, {**auc_run, "studies": 81}, command="prima demo-eval --n 81 --methods none"
+    )
+    assert again["evaluation"]["studies"] == 81 and again["evaluation"]["pointing_game"]["lime"]["hits"] == 3
+    alone = merge_evaluation(training, point_run, command="c")["evaluation"]
+    assert alone["studies"] == 20 and alone["pointing_game_run"]["command"] == "c"
+    assert "evaluation" not in training  # the input is not modified
