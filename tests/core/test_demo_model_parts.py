@@ -64,6 +64,19 @@ def test_specificity_threshold_depends_on_the_negatives_only():
     assert specificity_threshold([1, 1], [0.3, 0.4], specificity=0.9) == 0.0
 
 
+def test_operating_point_uses_youden_only_with_enough_positives():
+    from prima_core.demo.train_thresholds import MIN_POSITIVES_FOR_YOUDEN, operating_point
+
+    rng = np.random.default_rng(3)
+    negatives = rng.normal(0.0, 1.0, 60)
+    few = np.r_[np.zeros(60), np.ones(4)]
+    scores_few = np.r_[negatives, [-3.0, 3.0, 4.0, 5.0]]
+    assert operating_point(few, scores_few) == specificity_threshold(few, scores_few, specificity=0.9)
+    many = np.r_[np.zeros(60), np.ones(MIN_POSITIVES_FOR_YOUDEN)]
+    scores_many = np.r_[negatives, np.linspace(1.0, 6.0, MIN_POSITIVES_FOR_YOUDEN)]
+    assert operating_point(many, scores_many) == youden_threshold(many, scores_many)
+
+
 def test_rank_among_ignores_excluded_labels():
     margins = {"a": 1.0, "b": 2.0, "c": 0.5}
     assert rank_among("a", margins, excluded=set()) == 2
