@@ -14,6 +14,11 @@ model exactly as a released Prima model):
   those statistics and its sequence type;
 * study ViT attention: in its first block, cls token ``c`` attends to the series of sequence type
   ``c`` (one cls per type, plus free ones), so the study embedding keeps the sequence types apart.
+* lesion attention: in the last block of the sequence ViT, its last cls token attends to the
+  tokens that touch a lesion mask (in series that have such tokens); in the last block of the study
+  ViT, its last (free) cls token attends to the series that have lesion tokens. The evidence for a
+  finding then reaches the study embedding through the lesion itself, which is also what the
+  explanation methods trace back.
 
 Why: with a few hundred studies and study labels alone, the ViT trained from scratch stays at
 chance (validation AUC about 0.5 after many epochs), while a linear model on the per-type
@@ -67,7 +72,8 @@ class Outputs:
     logits: dict[str, Tensor]
     token_states: list[Tensor] = field(default_factory=list)  # per inner block: (n_series, length, D)
     series_vectors: Tensor | None = None  # (n_series, E)
-    outer_attention: Tensor | None = None  # first study-ViT block: (B, heads, L, L)
+    outer_attention: list[Tensor] | None = None  # per study-ViT block: (B, heads, L, L)
+    inner_attention: list[Tensor] | None = None  # per sequence-ViT block: (n_series, heads, L, L)
 
 
 def forward(
@@ -89,14 +95,15 @@ def forward(
         if attention:
             with record_attention() as recorder:
                 embeddings = batched_embeddings(model, *args, series_out=series)
-            outer = recorder.for_prefix("outer.")[0].weights
+            outer = [r.weights for r in recorder.for_prefix("outer.")]
+            inner = [r.weights for r in recorder.for_prefix("inner.")]
         else:
             embeddings = batched_embeddings(model, *args, series_out=series)
-            outer = None
+            outer = inner = None
     finally:
         for hook in hooks:
             hook.remove()
-    return Outputs(head_logits(model, embeddings), states, series[0], outer)
+    return Outputs(head_logits(model, embeddings), states, series[0], outer, inner)
 
 
 class AuxiliaryProbes(nn.Module):
@@ -141,6 +148,7 @@ class DemoLoss:
         ratio = (tokens_all - tokens_pos) / tokens_pos.clamp(min=1)
         self.token_pos_weight = ratio.sqrt().clamp(1.0, 30.0)[self.token_columns]
         self.parts: dict[str, float] = {}  # last batch's value of every term (for the log)
+        self.cls_counts = (config.inner_cls, config.outer_cls)
 
     def study_loss(self, logits: dict[str, Tensor], t: Targets) -> Tensor:
         loss = _bce(logits[DIAGNOSIS_HEAD], t.findings, self.pos_weight, t.known)
@@ -203,12 +211,39 @@ class DemoLoss:
                 terms.append(-torch.log(weights[b, :, c, keys].sum(-1) + 1e-6).mean())
         return torch.stack(terms).mean() if terms else torch.zeros(())
 
+    def lesion_attention_loss(
+        self, inner: Tensor, outer: Tensor, studies: Sequence[TokenizedStudy], offsets: tuple[int, int]
+    ) -> Tensor:
+        """-log of the attention mass the last cls puts on lesion tokens (inner) and series (outer).
+
+        ``inner``: the sequence ViT's last-block weights (n_series, heads, L, L); ``outer``: the
+        study ViT's last-block weights (B, heads, L, L); ``offsets``: where the first token
+        (inner) and the first series (outer) sit in those sequences (after cls and name rows).
+        """
+        inner_offset, outer_offset = offsets
+        query_inner, query_outer = self.cls_counts[0] - 1, self.cls_counts[1] - 1
+        terms, row = [], 0
+        for b, study in enumerate(studies):
+            with_lesion = []
+            for j, lesion in enumerate(study.lesions or []):
+                hit = torch.nonzero(lesion[:, self.token_columns].any(1)).flatten()
+                if hit.numel():
+                    mass = inner[row + j, :, query_inner, inner_offset + hit].sum(-1).mean()
+                    terms.append(-torch.log(mass + 1e-6))
+                    with_lesion.append(j)
+            if with_lesion:
+                keys = torch.tensor(with_lesion) + outer_offset
+                terms.append(-torch.log(outer[b, :, query_outer, keys].sum(-1).mean() + 1e-6))
+            row += len(study.lesions or [])
+        return torch.stack(terms).mean() if terms else torch.zeros(())
+
     def __call__(self, model: PrimaModel, studies: Sequence[TokenizedStudy], t: Targets) -> Tensor:
         c = self.config
         dense = all(
             s.lesions is not None and s.bins is not None and s.histograms is not None for s in studies
         )
-        out = forward(model, studies, keep_states=dense, attention=dense and c.outer_attention_weight > 0)
+        record = c.outer_attention_weight > 0 or c.lesion_attention_weight > 0
+        out = forward(model, studies, keep_states=dense, attention=dense and record)
         loss = self.study_loss(out.logits, t)
         self.parts = {"study": float(loss.detach())}
         if not dense:
@@ -231,10 +266,17 @@ class DemoLoss:
             outer_offset = model.visual.outer.cls_count + (
                 1 if model.visual.study_description is not None else 0
             )
-            terms["outer"] = (
-                c.outer_attention_weight,
-                self.outer_attention_loss(out.outer_attention, studies, outer_offset),
-            )
+            if c.outer_attention_weight > 0:
+                terms["outer"] = (
+                    c.outer_attention_weight,
+                    self.outer_attention_loss(out.outer_attention[0], studies, outer_offset),
+                )
+            if c.lesion_attention_weight > 0 and len(self.token_columns):
+                last_inner, last_outer = out.inner_attention[-1], out.outer_attention[-1]
+                terms["lesion_attention"] = (
+                    c.lesion_attention_weight,
+                    self.lesion_attention_loss(last_inner, last_outer, studies, (offset, outer_offset)),
+                )
         for name, (weight, value) in terms.items():
             loss = loss + weight * value
             self.parts[name] = float(value.detach())

@@ -4,7 +4,11 @@ Losses in :mod:`.train_losses` (study labels, plus token-level lesion labels as 
 signal); AdamW with a warm-up and cosine decay. Augmentation: series dropout (a study keeps at
 least two series) and token dropout (each series keeps a random fraction of its tokens). After
 each epoch the model is scored on the validation studies (full series, all tokens); the epoch
-with the best mean AUC is kept. A checkpoint after each epoch makes the run resumable.
+with the best mean AUC is kept. With ``ema_decay`` > 0 the model scored and kept after an epoch
+carries an exponential moving average of the weights of every step (the training run itself goes
+on with its own weights): one epoch's weights depend on its last few batches, the average much
+less, so the epoch that wins on 64 validation studies is less of a lucky draw. A checkpoint after
+each epoch makes the run resumable.
 """
 
 from __future__ import annotations
@@ -137,6 +141,7 @@ def train_vit(
     optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
     state = TrainState()
     best: dict[str, Tensor] = {k: v.clone() for k, v in model.state_dict().items()}
+    saved: dict[str, Any] = {}
     if checkpoint is not None and checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=True)
         model.load_state_dict(saved["model"])
@@ -144,6 +149,9 @@ def train_vit(
         optimizer.load_state_dict(saved["optimizer"])
         best = saved["best"]
         state = TrainState(**saved["state"])
+    ema = WeightAverage(model, config.ema_decay) if config.ema_decay > 0 else None
+    if ema is not None and "ema" in saved:
+        ema.load(saved["ema"])
     train_targets, val_targets = Targets.of(train), Targets.of(val)
     loss_fn = DemoLoss(train, config, probes)
     moves = config.transplant_p > 0 or config.remove_p > 0
@@ -170,11 +178,15 @@ def train_vit(
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
+            if ema is not None:
+                ema.update(model, step)
             losses.append(loss.detach().item())
             report(
                 progress, "vit", (step + 1) / total, f"epoch {epoch + 1} step {b + 1}: loss {losses[-1]:.4f}"
             )
-        joint_heads = {k: v.detach().clone() for k, v in model.heads.state_dict().items()}
+        joint = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if ema is not None:
+            ema.copy_to(model)  # score the averaged weights; training resumes from ``joint``
         refit_heads(model, study_embeddings(model, train), train_targets, config, seed=seed + epoch)
         metrics = validation_metrics(predict_logits(model, val), val_targets) if val else {"auc_mean": None}
         score = metrics["auc_mean"] if metrics["auc_mean"] is not None else -float(np.mean(losses))
@@ -184,11 +196,11 @@ def train_vit(
         if score >= state.best_score:
             state.best_score, state.best_epoch = float(score), epoch + 1
             best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        model.heads.load_state_dict(joint_heads)
+        model.load_state_dict(joint)
         state.epoch = epoch + 1
         report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, model, probes, optimizer, best, state)
+            _save_checkpoint(checkpoint, model, probes, optimizer, best, state, ema)
     model.load_state_dict(best)
     return model.eval(), state
 
@@ -199,8 +211,39 @@ def _epoch_line(entry: dict[str, Any]) -> str:
     return f"epoch {entry['epoch']}: train loss {entry['train_loss']:.4f}{aucs}"
 
 
+class WeightAverage:
+    """Exponential moving average of a model's floating-point weights, updated every step.
+
+    The decay ramps up as ``min(decay, (1 + step) / (10 + step))`` so early steps, far from
+    where training ends, do not linger in the average.
+    """
+
+    def __init__(self, model: PrimaModel, decay: float) -> None:
+        self.decay = decay
+        self.values = {k: v.detach().clone() for k, v in model.state_dict().items() if v.is_floating_point()}
+
+    @torch.no_grad()
+    def update(self, model: PrimaModel, step: int) -> None:
+        d = min(self.decay, (1 + step) / (10 + step))
+        current = model.state_dict()
+        for k, v in self.values.items():
+            v.mul_(d).add_(current[k].detach(), alpha=1.0 - d)
+
+    def copy_to(self, model: PrimaModel) -> None:
+        model.load_state_dict({**model.state_dict(), **self.values})
+
+    def load(self, values: dict[str, Tensor]) -> None:
+        self.values = {k: v.clone() for k, v in values.items()}
+
+
 def _save_checkpoint(
-    path: Path, model: PrimaModel, probes: AuxiliaryProbes, optimizer: Any, best: dict, state: TrainState
+    path: Path,
+    model: PrimaModel,
+    probes: AuxiliaryProbes,
+    optimizer: Any,
+    best: dict,
+    state: TrainState,
+    ema: WeightAverage | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -210,6 +253,7 @@ def _save_checkpoint(
             "probes": probes.state_dict(),
             "optimizer": optimizer.state_dict(),
             "best": best,
+            **({"ema": ema.values} if ema is not None else {}),
             "state": {
                 "epoch": state.epoch,
                 "best_epoch": state.best_epoch,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -13,6 +15,7 @@ from prima_core.demo.train_heads import _fold_standardization, refit_heads, stud
 from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits
 from prima_core.demo.train_targets import diagnosis_names
+from prima_core.demo.train_vit import WeightAverage
 from prima_core.model.heads import build_head
 from prima_core.pipeline.grid import token_grid
 from prima_core.pipeline.selection import Selection
@@ -107,7 +110,7 @@ def test_refit_heads_separates_what_the_embeddings_carry():
 
 
 def test_every_auxiliary_term_is_finite_and_the_attention_term_reads_the_right_cls():
-    config = DemoTrainConfig.tiny().vit
+    config = replace(DemoTrainConfig.tiny().vit, lesion_attention_weight=0.5)
     column = diagnosis_names().index("tumor_adult_high_grade_glioma")
     studies = _studies(4, lesion_column=column)
     torch.manual_seed(0)
@@ -116,13 +119,65 @@ def test_every_auxiliary_term_is_finite_and_the_attention_term_reads_the_right_c
     loss_fn = DemoLoss(studies, config, probes)
     loss = loss_fn(model, studies, Targets.of(studies))
     loss.backward()
-    assert set(loss_fn.parts) == {"study", "token", "bins", "series", "histogram", "type", "outer"}
+    assert set(loss_fn.parts) == {
+        "study",
+        "token",
+        "bins",
+        "series",
+        "histogram",
+        "type",
+        "outer",
+        "lesion_attention",
+    }
     assert all(np.isfinite(v) for v in loss_fn.parts.values())
     assert model.visual.outer.cls_token.grad is not None
     # a study ViT whose cls c puts all weight on the series of type c gives a zero attention term
     out = forward(model, studies[:1], attention=True)
-    weights = torch.zeros_like(out.outer_attention)
+    weights = torch.zeros_like(out.outer_attention[0])
     offset = model.visual.outer.cls_count + 1
     for j, name in enumerate(studies[0].series_names):
         weights[0, :, series_type(name), offset + j] = 1.0
     assert float(loss_fn.outer_attention_loss(weights, studies[:1], offset)) < 1e-5
+
+
+def test_lesion_attention_term_is_zero_when_the_last_cls_looks_only_at_the_lesion():
+    config = DemoTrainConfig.tiny().vit
+    column = diagnosis_names().index("tumor_adult_high_grade_glioma")
+    studies = _studies(2, lesion_column=column)  # study 0: tokens 0-2 of both series are lesion
+    torch.manual_seed(0)
+    model = build_demo_model(config)
+    probes = AuxiliaryProbes(config.width, config.inner_depth, config.series_dim, len(diagnosis_names()))
+    loss_fn = DemoLoss(studies, config, probes)
+    out = forward(model, studies, attention=True)
+    inner, outer = out.inner_attention[-1], out.outer_attention[-1]
+    assert inner.shape[0] == 4 and outer.shape[0] == 2  # every series of the batch, every study
+    offsets = (model.visual.inner.cls_count + 1, model.visual.outer.cls_count + 1)
+    learned = float(loss_fn.lesion_attention_loss(inner, outer, studies, offsets).detach())
+    assert learned > 0.5  # an untrained model spreads its attention
+    focused_inner, focused_outer = torch.zeros_like(inner), torch.zeros_like(outer)
+    q_in, q_out = model.visual.inner.cls_count - 1, model.visual.outer.cls_count - 1
+    focused_inner[:2, :, q_in, offsets[0] : offsets[0] + 3] = 1.0 / 3  # study 0's two series
+    focused_outer[0, :, q_out, offsets[1] : offsets[1] + 2] = 0.5
+    assert float(loss_fn.lesion_attention_loss(focused_inner, focused_outer, studies, offsets)) < 1e-5
+    # the same weights on other tokens: far from zero (the term reads the lesion rows, not any row)
+    shifted = torch.zeros_like(inner)
+    shifted[:2, :, q_in, offsets[0] + 3 : offsets[0] + 6] = 1.0 / 3
+    assert float(loss_fn.lesion_attention_loss(shifted, focused_outer, studies, offsets)) > 5.0
+
+
+def test_weight_average_follows_the_weights_and_leaves_integer_buffers():
+    config = DemoTrainConfig.tiny().vit
+    torch.manual_seed(0)
+    model = build_demo_model(config)
+    average = WeightAverage(model, decay=0.5)
+    start = {k: v.clone() for k, v in average.values.items()}
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    average.update(model, step=10_000)  # decay 0.5: half way to the new weights
+    name = next(iter(start))
+    torch.testing.assert_close(average.values[name], start[name] + 0.5)
+    other = build_demo_model(config)
+    average.copy_to(other)
+    torch.testing.assert_close(other.state_dict()[name], start[name] + 0.5)
+    assert all(v.is_floating_point() for v in average.values.values())
