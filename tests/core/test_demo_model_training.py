@@ -112,7 +112,15 @@ def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
     (saved,) = (work / "tokenizer").glob("*.safetensors")
     stamp = saved.stat().st_mtime_ns
     config = replace(DemoTrainConfig.tiny(n_train=3, n_val=1), tokenizer_studies=2)
+    # this run also takes the recipe's optional training aids (averaged weights, lesion attention)
+    config = replace(config, vit=replace(config.vit, ema_decay=0.9, lesion_attention_weight=0.5))
     train_demo_model(out_dir=tmp_path / "bundle", config=config, work_dir=work)
+    saved_runs = [torch.load(p, weights_only=True) for p in (work / "vit").glob("*.pt")]
+    assert len(saved_runs) == 2 and sum("ema" in run for run in saved_runs) == 1
+    (averaged,) = [run for run in saved_runs if "ema" in run]
+    parts = averaged["state"]["history"][-1]["loss_parts"]
+    assert ("token" in parts) == ("lesion_attention" in parts)  # both need lesion tokens in the batch
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
     assert list((work / "tokenizer").glob("*.safetensors")) == [saved]
     assert saved.stat().st_mtime_ns == stamp
     assert len(list((work / "tokens").glob("*/train*/*.safetensors"))) == 3  # one folder: same tokenizer
