@@ -148,7 +148,6 @@ class DemoLoss:
         ratio = (tokens_all - tokens_pos) / tokens_pos.clamp(min=1)
         self.token_pos_weight = ratio.sqrt().clamp(1.0, 30.0)[self.token_columns]
         self.parts: dict[str, float] = {}  # last batch's value of every term (for the log)
-        self.cls_counts = (config.inner_cls, config.outer_cls)
 
     def study_loss(self, logits: dict[str, Tensor], t: Targets) -> Tensor:
         loss = _bce(logits[DIAGNOSIS_HEAD], t.findings, self.pos_weight, t.known)
@@ -221,7 +220,7 @@ class DemoLoss:
         (inner) and the first series (outer) sit in those sequences (after cls and name rows).
         """
         inner_offset, outer_offset = offsets
-        query_inner, query_outer = self.cls_counts[0] - 1, self.cls_counts[1] - 1
+        query_inner, query_outer = self.config.inner_cls - 1, self.config.outer_cls - 1
         terms, row = [], 0
         for b, study in enumerate(studies):
             with_lesion = []
