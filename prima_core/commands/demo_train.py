@@ -14,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from prima_core.demo.train_config import DemoTrainConfig, VitTrainConfig
 from prima_core.errors import UserError
 from prima_core.progress import ProgressEvent
 
@@ -27,9 +28,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--out", type=Path, required=True, help="new folder for the bundle and metrics.json")
     parser.add_argument("--seed", type=int, default=0, help="seed of weight init, sampling and augmentation")
-    parser.add_argument("--n-train", type=int, default=None, help="training studies (default 640)")
-    parser.add_argument("--n-val", type=int, default=None, help="validation studies (default 64)")
-    parser.add_argument("--epochs", type=int, default=None, help="ViT epochs (default 12)")
+    parser.add_argument(
+        "--n-train", type=int, default=None, help=f"training studies (default {DemoTrainConfig.n_train})"
+    )
+    parser.add_argument(
+        "--n-val", type=int, default=None, help=f"validation studies (default {DemoTrainConfig.n_val})"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None, help=f"ViT epochs (default {VitTrainConfig.epochs})"
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",

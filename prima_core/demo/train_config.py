@@ -90,8 +90,11 @@ class VitTrainConfig:
     # > 0: each epoch is scored (and kept) with an exponential moving average of the weights
     # (per step, this decay); 0: with the weights of the last step
     ema_decay: float = 0.0
-    # heads refitted after every epoch on the frozen embeddings of the training studies
-    head_steps: int = 300
+    # heads refitted after every epoch on the frozen embeddings of the training studies (train_heads):
+    # "linear": L2 logistic regression written exactly into Prima's MLP head; "mlp": the whole MLP
+    head_fit: str = "mlp"
+    head_l2: float = 1.0  # "linear": penalty on the standardized weights, (l2 / 2) * |W|^2
+    head_steps: int = 300  # "mlp" only, and the next two
     head_lr: float = 3e-3
     head_weight_decay: float = 1e-2
 
@@ -137,7 +140,7 @@ class DemoTrainConfig:
                 outer_dim_head=8,
                 outer_mlp=16,
                 name_dim=16,
-                head_hidden=(16, 8),
+                head_hidden=(32, 32),  # the linear head fit needs 2 x the 14 findings
                 epochs=1,
                 batch=2,
                 warmup_steps=1,

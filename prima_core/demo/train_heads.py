@@ -4,9 +4,20 @@ The heads (Prima's ``Linear, ReLU, Linear, ReLU, Linear``) trained together with
 embeddings that change every step and come from augmented studies, generalize far worse than
 the embeddings allow (measured: validation mean AUC 0.55 from the jointly trained heads, 0.78
 from a linear read-out of the same embeddings). So after each epoch the heads are fitted again,
-full batch, on the embeddings of the un-augmented training studies: inputs standardized (the
-scaling is folded into the first layer afterwards, so the bundle holds plain heads), weight
-decay, a fixed number of Adam steps.
+full batch, on the embeddings of the un-augmented training studies, inputs standardized (the
+scaling is folded into the first layer afterwards, so the bundle holds plain heads).
+
+Two fits (``VitTrainConfig.head_fit``):
+
+* ``"linear"`` (the recipe): L2-penalized logistic regression per label (class-balanced for the
+  findings, multinomial for the priority), solved to convergence, then written *exactly* into
+  Prima's ``Linear, ReLU, Linear, ReLU, Linear`` head: the first layer computes ``z`` and ``-z``,
+  the middle layer passes both on, the last returns ``relu(z) - relu(-z) = z``. With ~50
+  positives per finding and a 1,024-wide embedding the MLP fit memorizes the training studies;
+  on the same frozen embeddings of the shipped ViT the linear fit scored 0.892 mean validation
+  AUC against 0.877 (192 validation studies not used to choose the epoch) and raised the weakest
+  finding from 0.73 to 0.77.
+* ``"mlp"``: the whole MLP, weight decay, a fixed number of Adam steps.
 """
 
 from __future__ import annotations
@@ -53,14 +64,113 @@ def _fold_standardization(head: nn.Sequential, mean: Tensor, std: Tensor) -> Non
         first.weight.copy_(weight)
 
 
+def _fit_linear(
+    x: Tensor, loss_of, outputs: int, l2: float, *, iterations: int = 300
+) -> tuple[Tensor, Tensor]:
+    """Weights (outputs, d) and bias minimizing ``loss_of(x @ W.T + b) + l2/2 * |W|^2`` (L-BFGS)."""
+    x = x.double()
+    weight = torch.zeros(outputs, x.shape[1], dtype=torch.float64, requires_grad=True)
+    bias = torch.zeros(outputs, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS(
+        [weight, bias], lr=1.0, max_iter=iterations, tolerance_grad=1e-9, tolerance_change=1e-12,
+        history_size=20, line_search_fn="strong_wolfe",
+    )  # fmt: skip
+
+    def closure() -> Tensor:
+        optimizer.zero_grad()
+        loss = loss_of(x @ weight.T + bias) + 0.5 * l2 * weight.pow(2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return weight.detach().float(), bias.detach().float()
+
+
+def linear_as_head(weight: Tensor, bias: Tensor, dims: list[int]) -> nn.Sequential:
+    """Prima's ``Linear, ReLU, Linear, ReLU, Linear`` head that computes ``x @ weight.T + bias``.
+
+    Layer 1 gives ``[z, -z]`` (zero-padded), layer 2 passes them on, layer 3 returns
+    ``relu(z) - relu(-z)``. Needs every hidden width >= 2 * outputs.
+    """
+    k = weight.shape[0]
+    if len(dims) != 4 or min(dims[1:3]) < 2 * k or dims[0] != weight.shape[1] or dims[3] != k:
+        raise ValueError(f"a linear map {weight.shape[1]} -> {k} does not fit a head of widths {dims}")
+    head = build_head(dims)
+    first, middle, last = head[0], head[2], head[4]
+    assert isinstance(first, nn.Linear) and isinstance(middle, nn.Linear) and isinstance(last, nn.Linear)
+    with torch.no_grad():
+        for layer in (first, middle, last):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        first.weight[:k] = weight
+        first.weight[k : 2 * k] = -weight
+        first.bias[:k] = bias
+        first.bias[k : 2 * k] = -bias
+        middle.weight[: 2 * k, : 2 * k] = torch.eye(2 * k)
+        last.weight[:, :k] = torch.eye(k)
+        last.weight[:, k : 2 * k] = -torch.eye(k)
+    return head
+
+
+def check_head_widths(model: PrimaModel, config: VitTrainConfig) -> None:
+    """Refuse, before training starts, a linear head fit that the head widths cannot hold."""
+    if config.head_fit != "linear":
+        return
+    for head_id, dims in model.heads.dims.items():
+        if len(dims) != 4 or min(dims[1:3]) < 2 * dims[-1]:
+            raise ValueError(
+                f"head {head_id!r} of widths {dims}: the linear head fit needs two hidden layers of "
+                f"at least {2 * dims[-1]} units (or head_fit='mlp')"
+            )
+
+
+def _balanced_bce(truth: Tensor):
+    """Per label, the mean logistic loss with its positives and negatives weighted to equal totals
+    (summed over labels, so each label's fit is the same as if it were fitted alone)."""
+    truth = truth.double()
+    pos = truth.sum(0).clamp(min=1)
+    neg = (len(truth) - truth.sum(0)).clamp(min=1)
+    weights = torch.where(truth > 0, len(truth) / (2 * pos), len(truth) / (2 * neg))
+    return lambda out: (
+        nn.functional.binary_cross_entropy_with_logits(out, truth, weight=weights, reduction="sum")
+        / len(truth)
+    )
+
+
 def refit_heads(
     model: PrimaModel, embeddings: Tensor, targets: Targets, config: VitTrainConfig, *, seed: int
 ) -> None:
     """Replace the model's three heads by heads fitted on ``embeddings`` (frozen)."""
-    generator = torch.Generator().manual_seed(seed)
     mean = embeddings.mean(0)
     std = embeddings.std(0).clamp(min=1e-3)
     x = (embeddings - mean) / std
+    if config.head_fit == "linear":
+        _refit_linear(model, x, targets, config.head_l2)
+    elif config.head_fit == "mlp":
+        _refit_mlp(model, x, targets, config, seed=seed)
+    else:
+        raise ValueError(f"unknown head fit {config.head_fit!r} (linear or mlp)")
+    for head_id in (DIAGNOSIS_HEAD, REFERRAL_HEAD, PRIORITY_HEAD):
+        head = model.heads.resident[head_id]
+        assert isinstance(head, nn.Sequential)
+        _fold_standardization(head, mean, std)
+
+
+def _refit_linear(model: PrimaModel, x: Tensor, targets: Targets, l2: float) -> None:
+    jobs = {
+        DIAGNOSIS_HEAD: _balanced_bce(targets.findings),
+        REFERRAL_HEAD: _balanced_bce(targets.referrals),
+        PRIORITY_HEAD: lambda out: nn.functional.cross_entropy(out, targets.priority),
+    }
+    bank = model.heads
+    for head_id, loss_of in jobs.items():
+        dims = bank.dims[head_id]
+        weight, bias = _fit_linear(x, loss_of, dims[-1], l2)
+        bank.resident[head_id].load_state_dict(linear_as_head(weight, bias, dims).state_dict())
+
+
+def _refit_mlp(model: PrimaModel, x: Tensor, targets: Targets, config: VitTrainConfig, *, seed: int) -> None:
+    generator = torch.Generator().manual_seed(seed)
     pos = targets.findings.sum(0).clamp(min=1)
     neg = (len(x) - targets.findings.sum(0)).clamp(min=1)
     pos_weight = (neg / pos).sqrt()
@@ -86,5 +196,4 @@ def refit_heads(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        _fold_standardization(head, mean, std)
         bank.resident[head_id].load_state_dict(head.state_dict())

@@ -26,7 +26,7 @@ from torch import Tensor
 from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.eval_metrics import roc_auc, summarize_auc
 from prima_core.demo.train_config import VitTrainConfig
-from prima_core.demo.train_heads import refit_heads, study_embeddings
+from prima_core.demo.train_heads import check_head_widths, refit_heads, study_embeddings
 from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits, prepare_for_training
 from prima_core.demo.train_targets import diagnosis_names
@@ -134,6 +134,7 @@ def train_vit(
     """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
     torch.manual_seed(seed)
     model = build_demo_model(config)
+    check_head_widths(model, config)
     if config.attention_gain != 1.0:
         prepare_for_training(model, attention_gain=config.attention_gain)
     probes = AuxiliaryProbes(config.width, config.inner_depth, config.series_dim, len(diagnosis_names()))

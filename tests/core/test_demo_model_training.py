@@ -113,7 +113,11 @@ def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
     stamp = saved.stat().st_mtime_ns
     config = replace(DemoTrainConfig.tiny(n_train=3, n_val=1), tokenizer_studies=2)
     # this run also takes the recipe's optional training aids (averaged weights, lesion attention)
-    config = replace(config, vit=replace(config.vit, ema_decay=0.9, lesion_attention_weight=0.5))
+    # and the head fit that the default recipe does not use
+    other_fit = "mlp" if config.vit.head_fit == "linear" else "linear"
+    config = replace(
+        config, vit=replace(config.vit, ema_decay=0.9, lesion_attention_weight=0.5, head_fit=other_fit)
+    )
     train_demo_model(out_dir=tmp_path / "bundle", config=config, work_dir=work)
     saved_runs = [torch.load(p, weights_only=True) for p in (work / "vit").glob("*.pt")]
     assert len(saved_runs) == 2 and sum("ema" in run for run in saved_runs) == 1

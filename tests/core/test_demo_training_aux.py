@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 
 from prima_core.demo.dataset_records import SeriesRecord
 from prima_core.demo.dataset_stats import SERIES_TYPES, STAT_BINS, patch_statistics, series_type
 from prima_core.demo.dataset_tokens import TokenizedStudy
 from prima_core.demo.train_config import DemoTrainConfig
-from prima_core.demo.train_heads import _fold_standardization, refit_heads, study_embeddings
+from prima_core.demo.train_heads import (
+    _fold_standardization,
+    check_head_widths,
+    linear_as_head,
+    refit_heads,
+    study_embeddings,
+)
 from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits
 from prima_core.demo.train_targets import diagnosis_names
@@ -94,8 +101,9 @@ def _studies(n: int, *, lesion_column: int) -> list[TokenizedStudy]:
     return out
 
 
-def test_refit_heads_separates_what_the_embeddings_carry():
-    config = DemoTrainConfig.tiny().vit
+@pytest.mark.parametrize("fit", ["linear", "mlp"])
+def test_refit_heads_separates_what_the_embeddings_carry(fit):
+    config = replace(DemoTrainConfig.tiny().vit, head_fit=fit, head_l2=0.01)
     column = diagnosis_names().index("tumor_adult_high_grade_glioma")
     studies = _studies(16, lesion_column=column)
     torch.manual_seed(0)
@@ -107,6 +115,46 @@ def test_refit_heads_separates_what_the_embeddings_carry():
     positives = scores[0::2]
     negatives = scores[1::2]
     assert float(positives.min()) > float(negatives.max())  # training studies, fitted exactly
+
+
+def test_a_linear_map_written_into_prima_s_head_computes_exactly_that_map():
+    torch.manual_seed(3)
+    weight, bias = torch.randn(5, 12), torch.randn(5)
+    head = linear_as_head(weight, bias, [12, 10, 16, 5])
+    assert [type(m).__name__ for m in head] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    x = torch.randn(64, 12) * 4
+    torch.testing.assert_close(head(x), x @ weight.T + bias, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="does not fit"):
+        linear_as_head(weight, bias, [12, 8, 16, 5])  # 8 < 2 x 5 outputs
+
+
+def test_linear_head_fit_is_the_l2_logistic_regression_of_the_embeddings():
+    sklearn = pytest.importorskip("sklearn.linear_model")
+    config = replace(DemoTrainConfig.tiny().vit, head_fit="linear", head_l2=0.5)
+    rng = np.random.default_rng(1)
+    n, d = 60, 32
+    column = diagnosis_names().index("tumor_adult_high_grade_glioma")
+    targets = Targets.of(_studies(n, lesion_column=column))  # only their labels are used here
+    truth = targets.findings[:, column].numpy()
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    x[:, 0] += 1.5 * truth  # one informative feature among noise
+    torch.manual_seed(0)
+    model = build_demo_model(replace(config, series_dim=4, outer_cls=8))  # embedding 4 x 8 = 32 wide
+    assert model.heads.dims[DIAGNOSIS_HEAD][0] == d
+    refit_heads(model, torch.from_numpy(x), targets, config, seed=0)
+    with torch.inference_mode():
+        ours = head_logits(model, torch.from_numpy(x))[DIAGNOSIS_HEAD][:, column].numpy()
+    z = (x - x.mean(0)) / x.std(0, ddof=1)
+    reference = sklearn.LogisticRegression(C=1.0 / (config.head_l2 * n), class_weight="balanced", tol=1e-10)
+    reference.fit(z, truth)
+    np.testing.assert_allclose(ours, reference.decision_function(z), rtol=2e-3, atol=2e-3)
+
+
+def test_a_head_too_narrow_for_the_linear_fit_is_refused_before_training():
+    config = replace(DemoTrainConfig.tiny().vit, head_fit="linear", head_hidden=(16, 8))
+    with pytest.raises(ValueError, match="at least 28 units"):
+        check_head_widths(build_demo_model(config), config)
+    check_head_widths(build_demo_model(replace(config, head_fit="mlp")), replace(config, head_fit="mlp"))
 
 
 def test_every_auxiliary_term_is_finite_and_the_attention_term_reads_the_right_cls():
