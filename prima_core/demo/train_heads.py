@@ -9,15 +9,14 @@ scaling is folded into the first layer afterwards, so the bundle holds plain hea
 
 Two fits (``VitTrainConfig.head_fit``):
 
-* ``"linear"`` (the recipe): L2-penalized logistic regression per label (class-balanced for the
-  findings, multinomial for the priority), solved to convergence, then written *exactly* into
-  Prima's ``Linear, ReLU, Linear, ReLU, Linear`` head: the first layer computes ``z`` and ``-z``,
-  the middle layer passes both on, the last returns ``relu(z) - relu(-z) = z``. With ~50
-  positives per finding and a 1,024-wide embedding the MLP fit memorizes the training studies;
-  on the same frozen embeddings of the shipped ViT the linear fit scored 0.892 mean validation
-  AUC against 0.877 (192 validation studies not used to choose the epoch) and raised the weakest
-  finding from 0.73 to 0.77.
-* ``"mlp"``: the whole MLP, weight decay, a fixed number of Adam steps.
+* ``"mlp"`` (the recipe): the whole MLP, weight decay, a fixed number of Adam steps.
+* ``"linear"``: L2-penalized logistic regression per label (class-balanced for the findings,
+  multinomial for the priority), solved to convergence, then written *exactly* into Prima's
+  ``Linear, ReLU, Linear, ReLU, Linear`` head: the first layer computes ``z`` and ``-z``, the
+  middle layer passes both on, the last returns ``relu(z) - relu(-z) = z``. On the shipped ViT's
+  frozen embeddings it scored 0.897 mean AUC against the MLP's 0.877 on 192 validation studies
+  never used to choose anything, but ranked single findings first no more often, and a recipe
+  run with it and more data did worse on unseen studies (``resources/demo_model/TRAINING.md``).
 """
 
 from __future__ import annotations
