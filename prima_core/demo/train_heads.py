@@ -92,7 +92,7 @@ def linear_as_head(weight: Tensor, bias: Tensor, dims: list[int]) -> nn.Sequenti
     ``relu(z) - relu(-z)``. Needs every hidden width >= 2 * outputs.
     """
     k = weight.shape[0]
-    if len(dims) != 4 or min(dims[1:3]) < 2 * k or dims[0] != weight.shape[1] or dims[3] != k:
+    if not _holds_linear_map(dims) or dims[0] != weight.shape[1] or dims[3] != k:
         raise ValueError(f"a linear map {weight.shape[1]} -> {k} does not fit a head of widths {dims}")
     head = build_head(dims)
     first, middle, last = head[0], head[2], head[4]
@@ -111,12 +111,17 @@ def linear_as_head(weight: Tensor, bias: Tensor, dims: list[int]) -> nn.Sequenti
     return head
 
 
+def _holds_linear_map(dims: list[int]) -> bool:
+    """Whether a head of these widths can carry ``linear_as_head`` (two hidden layers >= 2 x outputs)."""
+    return len(dims) == 4 and min(dims[1:3]) >= 2 * dims[-1]
+
+
 def check_head_widths(model: PrimaModel, config: VitTrainConfig) -> None:
     """Refuse, before training starts, a linear head fit that the head widths cannot hold."""
     if config.head_fit != "linear":
         return
     for head_id, dims in model.heads.dims.items():
-        if len(dims) != 4 or min(dims[1:3]) < 2 * dims[-1]:
+        if not _holds_linear_map(dims):
             raise ValueError(
                 f"head {head_id!r} of widths {dims}: the linear head fit needs two hidden layers of "
                 f"at least {2 * dims[-1]} units (or head_fit='mlp')"
