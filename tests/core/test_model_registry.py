@@ -26,6 +26,14 @@ def test_unknown_model_lists_known_ones():
         resolve_model("nope")
 
 
+def test_missing_folder_is_named_as_a_folder(tmp_path):
+    _fake_bundle(models_dir() / "mine")
+    missing = tmp_path / "converted" / "prima107"
+    expected = r"no model bundle at .*prima107 \(the folder does not exist\); known models: .*mine"
+    with pytest.raises(UserError, match=expected):
+        resolve_model(str(missing))
+
+
 def test_folder_without_manifest_is_refused(tmp_path):
     with pytest.raises(UserError, match="not a model bundle"):
         resolve_model(str(tmp_path))

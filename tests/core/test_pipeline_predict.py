@@ -86,7 +86,7 @@ def test_cli_refuses_a_missing_model_in_one_line(tmp_path, capsys):
     )
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "unknown model" in err[0]
+    assert len(err) == 1 and "no model bundle at" in err[0] and "does not exist" in err[0]
 
 
 def test_second_run_reads_the_token_cache(bundle, tmp_path):
