@@ -89,6 +89,6 @@ def resolve_model(spec: str) -> Path:
     if (named / "manifest.json").is_file():
         return named
     known = ", ".join(e.name for e in list_models()) or "none"
-    if "/" in spec or "\\" in spec:  # meant as a folder, not an imported model's name
+    if len(candidate.parts) > 1:  # meant as a folder, not an imported model's name
         raise UserError(f"no model bundle at {candidate} (the folder does not exist); known models: {known}")
     raise UserError(f"unknown model {spec!r}; known models: {known}")
