@@ -49,7 +49,7 @@ class VitTrainConfig:
     """The hierarchical ViT (Prima's architecture, small widths) and its training schedule."""
 
     width: int = 292  # D, sequence-ViT width; tokens (289 floats) are zero-padded to it
-    inner_depth: int = 2
+    inner_depth: int = 3
     inner_heads: int = 4
     inner_dim_head: int = 16
     inner_mlp: int = 192
