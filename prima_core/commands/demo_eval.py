@@ -131,7 +131,11 @@ def _print_summary(metrics: dict[str, Any]) -> None:
         f"{single['positive_and_top_rate']}"
     )
     for method, entry in metrics["pointing_game"].items():
-        print(f"pointing game {method}: {entry['hits']}/{entry['total']} ({entry['rate']})")
+        found = entry.get("detected") or {}
+        print(
+            f"pointing game {method}: {entry['hits']}/{entry['total']} ({entry['rate']}); "
+            f"findings with margin > 0: {found.get('hits')}/{found.get('total')}"
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -72,9 +72,18 @@ def _single_finding(outcomes: Sequence[Any]) -> dict[str, Any]:
 
 
 def _pointing(outcomes: Sequence[Any], methods: Sequence[str]) -> dict[str, Any]:
+    """Per method: hits over every localizing target, per finding, and over the ``detected``
+    targets only (margin > 0: the finding is on the model's list). A map for a finding the model
+    did not find has nothing to point at; the reader asks for evidence of what is on the list."""
     table: dict[str, Any] = {}
     for method in methods:
         hits = [(f, hit) for o in outcomes for f, hit in o.pointing.get(method, {}).items()]
+        found = [
+            hit
+            for o in outcomes
+            for f, hit in o.pointing.get(method, {}).items()
+            if o.diagnosis.get(f, 0.0) > 0
+        ]
         per: dict[str, list[int]] = {}
         for finding, hit in hits:
             per.setdefault(finding, [0, 0])
@@ -86,6 +95,11 @@ def _pointing(outcomes: Sequence[Any], methods: Sequence[str]) -> dict[str, Any]
             "total": len(hits),
             "rate": (sum(int(h) for _, h in hits) / len(hits)) if hits else None,
             "per_finding": {f: {"hits": v[0], "total": v[1]} for f, v in sorted(per.items())},
+            "detected": {
+                "hits": sum(int(h) for h in found),
+                "total": len(found),
+                "rate": (sum(int(h) for h in found) / len(found)) if found else None,
+            },
             "seconds_per_explanation": round(seconds / len(hits), 2) if hits else None,
         }
     return table

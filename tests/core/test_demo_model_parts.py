@@ -179,3 +179,29 @@ def test_demo_eval_keeps_the_pointing_game_of_a_smaller_run_next_to_the_auc():
     alone = merge_evaluation(training, point_run, command="c")["evaluation"]
     assert alone["studies"] == 20 and alone["pointing_game_run"]["command"] == "c"
     assert "evaluation" not in training  # the input is not modified
+
+
+def test_pointing_game_is_also_counted_over_the_findings_the_model_found():
+    from prima_core.demo.eval import StudyOutcome
+    from prima_core.demo.eval_report import _pointing
+
+    def outcome(seed, margins, hits):
+        return StudyOutcome(seed, list(margins), list(margins), margins, {}, {}, pointing={"lime": hits})
+
+    outcomes = [
+        outcome(1, {"tumor_adult_meningioma": 2.5}, {"tumor_adult_meningioma": True}),
+        outcome(2, {"tumor_adult_meningioma": -4.0}, {"tumor_adult_meningioma": False}),
+        outcome(3, {"cyst_arachnoid_cyst": 0.7}, {"cyst_arachnoid_cyst": False}),
+        outcome(4, {"cyst_arachnoid_cyst": -1.0}, {"cyst_arachnoid_cyst": True}),
+        outcome(5, {"cyst_arachnoid_cyst": 3.0}, {}),  # no explanation for this study: not counted
+    ]
+    lime = _pointing(outcomes, ["lime"])["lime"]
+    assert (lime["hits"], lime["total"], lime["rate"]) == (2, 4, 0.5)
+    assert lime["per_finding"]["tumor_adult_meningioma"] == {"hits": 1, "total": 2}
+    # margin > 0 only: the meningioma of study 1 (hit) and the cyst of study 3 (miss)
+    assert lime["detected"] == {"hits": 1, "total": 2, "rate": 0.5}
+    assert _pointing(outcomes, ["occlusion"])["occlusion"]["detected"] == {
+        "hits": 0,
+        "total": 0,
+        "rate": None,
+    }
