@@ -6,6 +6,12 @@ region already taken, in *any* series -- all series of a study share the patient
 reference, so the same lesion seen in the axial and the sagittal series is one place. This is
 non-maximum suppression rather than clustering: it is simple, deterministic and its regions
 are exactly patches the model read, with the patch's box as the extent.
+
+Pooling evidence instead -- ranking places by the summed (or per-series maximum, or Gaussian-
+weighted) positive scores of all patches within 10-30 mm, raw or normalized per series -- was
+measured against this rule on the demo model's 44 localizing targets of evaluation seeds
+3000080-3000159: Integrated Gradients 30-32 hits against 31, LIME 16-25 against 26. The single
+best patch stays the rule.
 """
 
 from __future__ import annotations
