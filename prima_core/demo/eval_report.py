@@ -74,7 +74,7 @@ def _single_finding(outcomes: Sequence[Any]) -> dict[str, Any]:
 def _pointing(outcomes: Sequence[Any], methods: Sequence[str]) -> dict[str, Any]:
     """Per method: hits over every localizing target, per finding, and over the ``detected``
     targets only (margin > 0: the finding is on the model's list). A map for a finding the model
-    did not find has nothing to point at; the reader asks for evidence of what is on the list."""
+    did not find has little to point at; the reader asks for evidence of what is on the list."""
     table: dict[str, Any] = {}
     for method in methods:
         hits = [(f, hit) for o in outcomes for f, hit in o.pointing.get(method, {}).items()]
