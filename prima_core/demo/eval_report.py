@@ -77,13 +77,13 @@ def _pointing(outcomes: Sequence[Any], methods: Sequence[str]) -> dict[str, Any]
     did not find has little to point at; the reader asks for evidence of what is on the list."""
     table: dict[str, Any] = {}
     for method in methods:
-        hits = [(f, hit) for o in outcomes for f, hit in o.pointing.get(method, {}).items()]
-        found = [
-            hit
+        scored = [  # (finding, hit, margin > 0)
+            (f, hit, o.diagnosis.get(f, 0.0) > 0)
             for o in outcomes
             for f, hit in o.pointing.get(method, {}).items()
-            if o.diagnosis.get(f, 0.0) > 0
         ]
+        hits = [(f, hit) for f, hit, _ in scored]
+        found = [hit for _, hit, detected in scored if detected]
         per: dict[str, list[int]] = {}
         for finding, hit in hits:
             per.setdefault(finding, [0, 0])
