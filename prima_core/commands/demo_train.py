@@ -47,6 +47,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--work-dir", type=Path, default=None, help="cache of studies, tokens and checkpoints"
     )
+    parser.add_argument(
+        "--tokenizer-lesion-weight",
+        type=float,
+        default=None,
+        help="weight of the tokenizer's training-only lesion classifier term (default 0: off)",
+    )
+    parser.add_argument(
+        "--tokenizer-lesion-share",
+        type=float,
+        default=None,
+        help="share of tokenizer training patches drawn from lesion patches (default 0: at random)",
+    )
     parser.add_argument("--tiny", action="store_true", help="toy sizes (a smoke test of the recipe)")
     parser.set_defaults(func=run)
 
@@ -80,7 +92,19 @@ def run(args: argparse.Namespace) -> int:
         changes["n_val"] = args.n_val
     if args.epochs is not None:
         changes["vit"] = replace(config.vit, epochs=args.epochs)
+    tokenizer_changes = {
+        name: value
+        for name, value in (
+            ("lesion_weight", args.tokenizer_lesion_weight),
+            ("lesion_share", args.tokenizer_lesion_share),
+        )
+        if value is not None
+    }
+    if tokenizer_changes:
+        changes["tokenizer"] = replace(config.tokenizer, **tokenizer_changes)
     config = replace(config, **changes)
+    if not (0.0 <= config.tokenizer.lesion_share <= 1.0) or config.tokenizer.lesion_weight < 0:
+        raise UserError("--tokenizer-lesion-share must be in 0..1 and --tokenizer-lesion-weight >= 0")
     if config.n_train < 1 or config.n_val < 0 or args.workers < 1:
         raise UserError("--n-train must be >= 1, --n-val >= 0 and --workers >= 1")
     work_dir = args.work_dir or cache_dir() / "demo_train"

@@ -34,6 +34,7 @@ from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
 from prima_core.demo.train_config import TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
 from prima_core.demo.train_model import build_demo_model
 from prima_core.demo.train_provenance import generator_fingerprint, versions
+from prima_core.demo.train_targets import diagnosis_names
 from prima_core.demo.train_thresholds import choose_thresholds
 from prima_core.demo.train_tokenizer import (
     latent_std,
@@ -82,13 +83,23 @@ def _tokenizer_state(config: DemoTrainConfig, train_paths: list[Path], work_dir:
     # the same tokenizer (and its cached tokens)
     n_studies = min(config.n_train, config.tokenizer_studies)
     train_paths = train_paths[:n_studies]
-    path = work_dir / "tokenizer" / f"{_key(tok, config.seed, n_studies, config.series)}.safetensors"
+    # the lesion settings enter the key only when set, so the recipe's key stays what it was
+    parts: tuple[Any, ...] = (tok, config.seed, n_studies, config.series)
+    if tok.lesion_key():
+        parts = (*parts, tok.lesion_key())
+    path = work_dir / "tokenizer" / f"{_key(*parts)}.safetensors"
     if path.is_file():
         with safe_open(str(path), framework="pt") as f:
             error = float((f.metadata() or {}).get("train_mse", "nan"))
         return load_file(str(path)), error
     rng = np.random.default_rng([config.seed, 3])
-    pool = sample_patches(train_paths, per_study=tok.patches_per_study, rng=rng)
+    pool = sample_patches(
+        train_paths,
+        per_study=tok.patches_per_study,
+        rng=rng,
+        lesion_share=tok.lesion_share,
+        n_findings=len(diagnosis_names()) if tok.lesion_weight > 0 else 0,
+    )
     report(progress, "tokenizer", 0.0, f"{pool.total} training patches")
     vqvae = train_vqvae(pool, tok, seed=config.seed, progress=progress, cancel=cancel)
     rescale_latents(vqvae, tok.latent_std / max(latent_std(vqvae, pool), 1e-12))

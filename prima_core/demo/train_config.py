@@ -27,6 +27,17 @@ class TokenizerTrainConfig:
     lr: float = 2e-3
     patches_per_study: int = 96  # sampled from each training study's kept tokens
     latent_std: float = 1.0  # latents rescaled (exactly, see rescale_latents) to this spread
+    # Lesion-aware variant (off in the recipe; repr=False keeps the work folder's cache keys of
+    # the recipe unchanged): the share of each series' sampled patches drawn from patches that
+    # touch a lesion mask, and the weight of a training-only term that asks a linear classifier
+    # on the (flattened) encoder output which findings' lesions the patch touches.
+    lesion_share: float = field(default=0.0, repr=False)
+    lesion_weight: float = field(default=0.0, repr=False)
+
+    def lesion_key(self) -> dict[str, float]:
+        """The lesion settings that differ from the recipe (part of the tokenizer's cache key)."""
+        out = {"lesion_share": self.lesion_share, "lesion_weight": self.lesion_weight}
+        return {k: v for k, v in out.items() if v}
 
     def vqvae_config(self) -> dict[str, Any]:
         """MONAI ``VQVAE`` arguments (the release's down/upsampling, smaller widths)."""

@@ -128,3 +128,20 @@ def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
     assert list((work / "tokenizer").glob("*.safetensors")) == [saved]
     assert saved.stat().st_mtime_ns == stamp
     assert len(list((work / "tokens").glob("*/train*/*.safetensors"))) == 3  # one folder: same tokenizer
+
+
+def test_lesion_aware_tokenizer_is_trained_and_cached_apart(tiny_bundle, tmp_path):
+    """``--tokenizer-lesion-weight``/``-share`` train another tokenizer under its own cache key."""
+    out, _ = tiny_bundle
+    work = out.parent / "work"
+    before = set((work / "tokenizer").glob("*.safetensors"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv += ["--out", str(tmp_path / "bundle"), "--tokenizer-lesion-weight", "0.5"]
+    assert main([*argv, "--tokenizer-lesion-share", "0.5"]) == 0
+    after = set((work / "tokenizer").glob("*.safetensors"))
+    assert before < after and len(after - before) == 1
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["tokenizer"]["lesion_weight"] == 0.5
+    assert saved["recipe"]["tokenizer"]["lesion_share"] == 0.5
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
+    assert main([*argv[:-2], "--tokenizer-lesion-share", "1.5"]) != 0  # refused with a message
