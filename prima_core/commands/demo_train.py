@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--epochs", type=int, default=None, help=f"ViT epochs (default {VitTrainConfig.epochs})"
     )
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default=None,
+        help="ViT training steps in fp32 (default, the recipe) or under bf16 autocast "
+        "(about 2x faster on a CPU with native bf16; refused on one without)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",
@@ -90,8 +97,13 @@ def run(args: argparse.Namespace) -> int:
         changes["n_train"] = args.n_train
     if args.n_val is not None:
         changes["n_val"] = args.n_val
-    if args.epochs is not None:
-        changes["vit"] = replace(config.vit, epochs=args.epochs)
+    vit_changes = {
+        name: value
+        for name, value in (("epochs", args.epochs), ("precision", args.precision))
+        if value is not None
+    }
+    if vit_changes:
+        changes["vit"] = replace(config.vit, **vit_changes)
     tokenizer_changes = {
         name: value
         for name, value in (

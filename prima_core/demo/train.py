@@ -173,11 +173,16 @@ def train_demo_model(
         "tokens",
         lambda: _tokenize_split(val_paths, tokenizer, token_dir / _folder(val_split), progress, cancel),
     )
-    checkpoint = (
-        work_dir
-        / "vit"
-        / f"{_key(config.vit, config.seed, state_fingerprint(state), config.n_train, config.n_val)}.pt"
+    vit_parts: tuple[Any, ...] = (
+        config.vit,
+        config.seed,
+        state_fingerprint(state),
+        config.n_train,
+        config.n_val,
     )
+    if config.vit.precision_key():  # only when set, so the recipe's key stays what it was
+        vit_parts = (*vit_parts, config.vit.precision_key())
+    checkpoint = work_dir / "vit" / f"{_key(*vit_parts)}.pt"
     model, train_state = stages.run(
         "vit",
         lambda: train_vit(

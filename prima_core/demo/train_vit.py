@@ -31,6 +31,8 @@ from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits, prepare_for_training
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.demo.train_transplant import LesionMover
+from prima_core.errors import UserError
+from prima_core.model.precision import autocast, cpu_has_native_bf16
 from prima_core.model.prima import PrimaModel
 from prima_core.model.spec import PRIORITY_HEAD
 from prima_core.pipeline.tokens import POSITION_CHANNELS, TOKEN_DIM
@@ -121,6 +123,17 @@ def _lr(step: int, total: int, config: VitTrainConfig) -> float:
     return config.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def training_autocast_dtype(config: VitTrainConfig) -> torch.dtype | None:
+    """The autocast dtype of the training steps (``None``: fp32); refuses bf16 where it would crawl."""
+    if config.precision == "fp32":
+        return None
+    if config.precision != "bf16":
+        raise UserError(f"unknown training precision {config.precision!r} (expected fp32 or bf16)")
+    if not cpu_has_native_bf16():
+        raise UserError("bf16 training needs a CPU with native bf16 (AVX512-BF16 or AMX); use fp32 here")
+    return torch.bfloat16
+
+
 def train_vit(
     train: Sequence[TokenizedStudy],
     val: Sequence[TokenizedStudy],
@@ -132,6 +145,7 @@ def train_vit(
     cancel: CancelToken | None = None,
 ) -> tuple[PrimaModel, TrainState]:
     """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
+    step_dtype = training_autocast_dtype(config)
     torch.manual_seed(seed)
     model = build_demo_model(config)
     check_head_widths(model, config)
@@ -174,7 +188,8 @@ def train_vit(
             altered = [alter(train[i], mover, config, rng) for i in index]
             batch = [augment(study, config, rng) for study, _ in altered]
             targets = Targets.of(batch, known=np.stack([known for _, known in altered]))
-            loss = loss_fn(model, batch, targets)
+            with autocast(torch.device("cpu"), step_dtype):
+                loss = loss_fn(model, batch, targets).float()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)

@@ -145,3 +145,40 @@ def test_lesion_aware_tokenizer_is_trained_and_cached_apart(tiny_bundle, tmp_pat
     assert saved["recipe"]["tokenizer"]["lesion_share"] == 0.5
     assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
     assert main([*argv[:-2], "--tokenizer-lesion-share", "1.5"]) != 0  # refused with a message
+
+
+def test_bf16_training_runs_apart_and_writes_an_fp32_bundle(tiny_bundle, tmp_path, capsys):
+    """``--precision bf16``: the ViT steps under bf16 autocast, its own cache key, fp32 weights out."""
+    from prima_core.model.precision import cpu_has_native_bf16
+
+    out, _ = tiny_bundle
+    work = out.parent / "work"
+    before = set((work / "vit").glob("*.pt"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv += ["--out", str(tmp_path / "bundle"), "--precision", "bf16"]
+    if not cpu_has_native_bf16():
+        assert main(argv) != 0
+        assert "native bf16" in capsys.readouterr().err
+        return
+    assert main(argv) == 0
+    after = set((work / "vit").glob("*.pt"))
+    assert len(after - before) == 1  # not the fp32 run's checkpoint
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["vit"]["precision"] == "bf16"
+    bundle = load_bundle(tmp_path / "bundle", device="cpu")
+    assert all(p.dtype == torch.float32 for p in bundle.model.parameters())
+
+
+def test_training_precision_is_checked(monkeypatch):
+    from prima_core.demo import train_vit
+    from prima_core.errors import UserError
+
+    config = DemoTrainConfig.tiny().vit
+    assert train_vit.training_autocast_dtype(config) is None  # the recipe: fp32
+    with pytest.raises(UserError, match="unknown training precision"):
+        train_vit.training_autocast_dtype(replace(config, precision="fp16"))
+    monkeypatch.setattr(train_vit, "cpu_has_native_bf16", lambda: False)
+    with pytest.raises(UserError, match="native bf16"):
+        train_vit.training_autocast_dtype(replace(config, precision="bf16"))
+    monkeypatch.setattr(train_vit, "cpu_has_native_bf16", lambda: True)
+    assert train_vit.training_autocast_dtype(replace(config, precision="bf16")) is torch.bfloat16
