@@ -44,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ViT training steps in fp32 (default, the recipe) or under bf16 autocast "
         "(about 2x faster on a CPU with native bf16; refused on one without)",
     )
+    parser.add_argument(
+        "--score-from",
+        type=int,
+        default=None,
+        help="refit the heads and validate only from this epoch on (default 1: every epoch); "
+        "earlier epochs cannot be kept, training is the same",
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",
@@ -99,7 +106,11 @@ def run(args: argparse.Namespace) -> int:
         changes["n_val"] = args.n_val
     vit_changes = {
         name: value
-        for name, value in (("epochs", args.epochs), ("precision", args.precision))
+        for name, value in (
+            ("epochs", args.epochs),
+            ("precision", args.precision),
+            ("score_from", args.score_from),
+        )
         if value is not None
     }
     if vit_changes:
@@ -119,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--tokenizer-lesion-share must be in 0..1 and --tokenizer-lesion-weight >= 0")
     if config.n_train < 1 or config.n_val < 0 or args.workers < 1:
         raise UserError("--n-train must be >= 1, --n-val >= 0 and --workers >= 1")
+    if config.vit.epochs < 1 or config.vit.score_from < 1:
+        raise UserError("--epochs and --score-from must be >= 1")
     work_dir = args.work_dir or cache_dir() / "demo_train"
     try:
         metrics = train_demo_model(

@@ -180,8 +180,8 @@ def train_demo_model(
         config.n_train,
         config.n_val,
     )
-    if config.vit.precision_key():  # only when set, so the recipe's key stays what it was
-        vit_parts = (*vit_parts, config.vit.precision_key())
+    if config.vit.run_key():  # only when set, so the recipe's key stays what it was
+        vit_parts = (*vit_parts, config.vit.run_key())
     checkpoint = work_dir / "vit" / f"{_key(*vit_parts)}.pt"
     model, train_state = stages.run(
         "vit",

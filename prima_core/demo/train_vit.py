@@ -200,19 +200,22 @@ def train_vit(
             report(
                 progress, "vit", (step + 1) / total, f"epoch {epoch + 1} step {b + 1}: loss {losses[-1]:.4f}"
             )
-        joint = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        if ema is not None:
-            ema.copy_to(model)  # score the averaged weights; training resumes from ``joint``
-        refit_heads(model, study_embeddings(model, train), train_targets, config, seed=seed + epoch)
-        metrics = validation_metrics(predict_logits(model, val), val_targets) if val else {"auc_mean": None}
-        score = metrics["auc_mean"] if metrics["auc_mean"] is not None else -float(np.mean(losses))
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "loss_parts": dict(loss_fn.parts)}
-        entry.update(metrics)
+        if epoch + 1 >= min(config.score_from, config.epochs):  # scored: heads refitted, validated
+            joint = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            if ema is not None:
+                ema.copy_to(model)  # score the averaged weights; training resumes from ``joint``
+            refit_heads(model, study_embeddings(model, train), train_targets, config, seed=seed + epoch)
+            metrics = (
+                validation_metrics(predict_logits(model, val), val_targets) if val else {"auc_mean": None}
+            )
+            score = metrics["auc_mean"] if metrics["auc_mean"] is not None else -float(np.mean(losses))
+            entry.update(metrics)
+            if score >= state.best_score:
+                state.best_score, state.best_epoch = float(score), epoch + 1
+                best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            model.load_state_dict(joint)
         state.history.append(entry)
-        if score >= state.best_score:
-            state.best_score, state.best_epoch = float(score), epoch + 1
-            best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        model.load_state_dict(joint)
         state.epoch = epoch + 1
         report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
         if checkpoint is not None:

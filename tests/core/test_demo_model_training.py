@@ -182,3 +182,20 @@ def test_training_precision_is_checked(monkeypatch):
         train_vit.training_autocast_dtype(replace(config, precision="bf16"))
     monkeypatch.setattr(train_vit, "cpu_has_native_bf16", lambda: True)
     assert train_vit.training_autocast_dtype(replace(config, precision="bf16")) is torch.bfloat16
+
+
+def test_epochs_before_score_from_are_trained_but_not_scored(tiny_bundle, tmp_path):
+    """``--score-from 3``: epochs 1-2 train (loss logged) without the head refit and validation."""
+    out, _ = tiny_bundle
+    work = out.parent / "work"
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv += ["--out", str(tmp_path / "bundle"), "--epochs", "3", "--score-from", "3"]
+    assert main(argv) == 0
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    history = saved["training"]["history"]
+    assert [entry["epoch"] for entry in history] == [1, 2, 3]
+    assert ["auc_mean" in entry for entry in history] == [False, False, True]
+    assert all(entry["train_loss"] > 0 for entry in history)
+    assert saved["training"]["best_epoch"] == 3
+    assert saved["recipe"]["vit"]["score_from"] == 3
+    assert main([*argv[:-2], "--score-from", "0"]) != 0  # refused with a message
