@@ -108,13 +108,14 @@ class VitTrainConfig:
     head_steps: int = 300  # "mlp" only, and the next two
     head_lr: float = 3e-3
     head_weight_decay: float = 1e-2
-    # "bf16": the training steps' forward pass under bfloat16 autocast (CUDA, or a CPU with native
-    # bf16 such as AVX512-BF16: about 2x faster per step here); "fp32": full precision (the recipe
-    # that made the committed bundle). Head refits, validation and the bundle stay in fp32.
+    # "bf16": the training steps' forward pass under bfloat16 autocast on the CPU, refused on one
+    # without native bf16 (AVX512-BF16 or AMX; about 2x faster per step here); "fp32": full
+    # precision (the recipe that made the committed bundle). Head refits, validation and the
+    # bundle stay in fp32.
     # repr=False keeps the work folder's cache keys of the recipe unchanged (see run_key).
     precision: str = field(default="fp32", repr=False)
     # epochs before this one are neither head-refitted nor validated, so they cannot be kept (the
-    # refit and validation do not change training; they cost about 80 s an epoch here, 40 % of a
+    # refit and validation do not change training; they cost about 90 s an epoch here, 40 % of a
     # bf16 epoch); 1: every epoch is scored (the recipe)
     score_from: int = field(default=1, repr=False)
 
