@@ -1,6 +1,7 @@
 """``prima demo-train --out DIR``: train the built-in demo model on synthetic phantom studies.
 
-Generates phantom studies (train seeds 1,000,000+, validation seeds 2,000,000+), reads them
+Generates phantom studies (train seeds 1,000,000+, optional focus studies 1,500,000+, validation
+seeds 2,000,000+), reads them
 through the normal DICOM import and Prima preprocessing, trains a small VQ-VAE tokenizer and a
 small hierarchical ViT with heads, and writes a ``kind: demo`` model bundle plus ``metrics.json``.
 Resumable: intermediate results stay in ``--work-dir`` (default: the per-user cache).
@@ -33,6 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--n-val", type=int, default=None, help=f"validation studies (default {DemoTrainConfig.n_val})"
+    )
+    parser.add_argument(
+        "--n-focus",
+        type=int,
+        default=None,
+        help="extra training studies, each with one of the findings the model finds hardest "
+        f"(haemorrhage, arachnoid cyst, MS, meningioma in turn; default {DemoTrainConfig.n_focus})",
     )
     parser.add_argument(
         "--epochs", type=int, default=None, help=f"ViT epochs (default {VitTrainConfig.epochs})"
@@ -104,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
         changes["n_train"] = args.n_train
     if args.n_val is not None:
         changes["n_val"] = args.n_val
+    if args.n_focus is not None:
+        changes["n_focus"] = args.n_focus
     vit_changes = {
         name: value
         for name, value in (
@@ -128,8 +138,8 @@ def run(args: argparse.Namespace) -> int:
     config = replace(config, **changes)
     if not (0.0 <= config.tokenizer.lesion_share <= 1.0) or config.tokenizer.lesion_weight < 0:
         raise UserError("--tokenizer-lesion-share must be in 0..1 and --tokenizer-lesion-weight >= 0")
-    if config.n_train < 1 or config.n_val < 0 or args.workers < 1:
-        raise UserError("--n-train must be >= 1, --n-val >= 0 and --workers >= 1")
+    if config.n_train < 1 or config.n_val < 0 or config.n_focus < 0 or args.workers < 1:
+        raise UserError("--n-train must be >= 1, --n-val and --n-focus >= 0 and --workers >= 1")
     if config.vit.epochs < 1 or config.vit.score_from < 1:
         raise UserError("--epochs and --score-from must be >= 1")
     work_dir = args.work_dir or cache_dir() / "demo_train"

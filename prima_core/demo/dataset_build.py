@@ -26,11 +26,15 @@ class Split:
     seed_base: int
     n: int
     series: tuple[str, ...] | None = None  # a fixed protocol (tests); None: the generator's random one
+    # None: the routine mix (study_findings); else study i carries cycle[i % len(cycle)] alone
+    cycle: tuple[str, ...] | None = None
 
     def seeds(self) -> list[int]:
         return [self.seed_base + i for i in range(self.n)]
 
     def findings(self, seed: int) -> list[str]:
+        if self.cycle:
+            return [self.cycle[(seed - self.seed_base) % len(self.cycle)]]
         return study_findings(seed)
 
     def record_path(self, work_dir: Path, seed: int) -> Path:

@@ -31,7 +31,7 @@ from prima_core.demo.dataset_tokens import (
     state_fingerprint,
 )
 from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
-from prima_core.demo.train_config import TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
+from prima_core.demo.train_config import FOCUS_SEED_BASE, TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
 from prima_core.demo.train_model import build_demo_model
 from prima_core.demo.train_provenance import generator_fingerprint, versions
 from prima_core.demo.train_targets import diagnosis_names
@@ -159,6 +159,11 @@ def train_demo_model(
         "studies",
         lambda: build_records(val_split, work_dir, workers=workers, progress=progress, cancel=cancel),
     )
+    focus_split = Split("focus", FOCUS_SEED_BASE, config.n_focus, config.series, cycle=config.focus_findings)
+    focus_paths = stages.run(
+        "studies",
+        lambda: build_records(focus_split, work_dir, workers=workers, progress=progress, cancel=cancel),
+    )
     state, train_mse = stages.run(
         "tokenizer", lambda: _tokenizer_state(config, train_paths, work_dir, progress, cancel)
     )
@@ -173,6 +178,10 @@ def train_demo_model(
         "tokens",
         lambda: _tokenize_split(val_paths, tokenizer, token_dir / _folder(val_split), progress, cancel),
     )
+    train += stages.run(
+        "tokens",
+        lambda: _tokenize_split(focus_paths, tokenizer, token_dir / _folder(focus_split), progress, cancel),
+    )
     vit_parts: tuple[Any, ...] = (
         config.vit,
         config.seed,
@@ -182,6 +191,8 @@ def train_demo_model(
     )
     if config.vit.run_key():  # only when set, so the recipe's key stays what it was
         vit_parts = (*vit_parts, config.vit.run_key())
+    if config.n_focus:
+        vit_parts = (*vit_parts, {"n_focus": config.n_focus, "focus_findings": config.focus_findings})
     checkpoint = work_dir / "vit" / f"{_key(*vit_parts)}.pt"
     model, train_state = stages.run(
         "vit",
@@ -212,6 +223,7 @@ def train_demo_model(
         "study_seeds": {
             "train": [TRAIN_SEED_BASE, TRAIN_SEED_BASE + config.n_train - 1],
             "val": [VAL_SEED_BASE, VAL_SEED_BASE + config.n_val - 1],
+            **({"focus": [FOCUS_SEED_BASE, FOCUS_SEED_BASE + config.n_focus - 1]} if config.n_focus else {}),
         },
         "tokenizer": {"train_mse": train_mse, "fingerprint": state_fingerprint(state)},
         "training": {

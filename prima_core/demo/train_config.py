@@ -13,6 +13,8 @@ from typing import Any
 TRAIN_SEED_BASE = 1_000_000
 VAL_SEED_BASE = 2_000_000
 EVAL_SEED_BASE = 3_000_000
+# Extra training studies that each carry one of DemoTrainConfig.focus_findings (see there).
+FOCUS_SEED_BASE = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,18 @@ class DemoTrainConfig:
     seed: int = 0
     n_train: int = 640
     n_val: int = 64
+    # Extra training studies beyond the routine mix: study i carries focus_findings[i % len] alone
+    # (seeds FOCUS_SEED_BASE + i), for the appearances the model finds hardest. 0: none (the
+    # tokenizer never sees them; they join the ViT's training set).
+    n_focus: int = 0
+    focus_findings: tuple[str, ...] = (
+        "vascular_hemorrhagic_intracranial_hemorrhage",
+        "cyst_arachnoid_cyst",
+        "vascular_hemorrhagic_intracranial_hemorrhage",
+        "cyst_arachnoid_cyst",
+        "inflammatory_multiple_sclerosis",
+        "tumor_adult_meningioma",
+    )
     tokenizer_studies: int = 320  # the tokenizer learns from the first (at most) this many training studies
     tokenizer: TokenizerTrainConfig = field(default_factory=TokenizerTrainConfig)
     vit: VitTrainConfig = field(default_factory=VitTrainConfig)

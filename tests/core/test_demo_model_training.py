@@ -199,3 +199,25 @@ def test_epochs_before_score_from_are_trained_but_not_scored(tiny_bundle, tmp_pa
     assert saved["training"]["best_epoch"] == 3
     assert saved["recipe"]["vit"]["score_from"] == 3
     assert main([*argv[:-2], "--score-from", "0"]) != 0  # refused with a message
+
+
+def test_focus_studies_join_the_vit_training_set(tiny_bundle, tmp_path):
+    """``--n-focus 2``: two extra studies with the first focus findings, under their own seeds and key."""
+    from prima_core.demo.dataset_records import load_record
+
+    out, _ = tiny_bundle
+    work = out.parent / "work"
+    tokenizers = set((work / "tokenizer").glob("*.safetensors"))
+    runs = set((work / "vit").glob("*.pt"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    assert main([*argv, "--out", str(tmp_path / "bundle"), "--n-focus", "2"]) == 0
+    focus = sorted((work / "records" / "focus-AX_T1-AX_FLAIR").glob("*.npz"))
+    assert [p.stem for p in focus] == ["1500000", "1500001"]
+    wanted = DemoTrainConfig().focus_findings[:2]
+    assert [load_record(p, patches=False).requested for p in focus] == [[name] for name in wanted]
+    assert set((work / "tokenizer").glob("*.safetensors")) == tokenizers  # the tokenizer is reused
+    assert len(list((work / "tokens").glob("*/focus*/*.safetensors"))) == 2  # tokenized for the ViT
+    assert len(set((work / "vit").glob("*.pt")) - runs) == 1  # not the run without focus studies
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["n_focus"] == 2 and saved["study_seeds"]["focus"] == [1_500_000, 1_500_001]
+    assert main([*argv, "--out", str(tmp_path / "other"), "--n-focus", "-1"]) != 0  # refused
