@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from prima_core.demo.train_config import DemoTrainConfig
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.model import load_bundle
 from prima_core.model_registry import demo_bundle_dir, recommended_method, resolve_model
@@ -19,6 +20,17 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
     assert recommended_method(folder) == "integrated_gradients"
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 640
+    # DemoTrainConfig's defaults are the recipe that made the committed bundle
+    recipe, defaults = metrics["recipe"], DemoTrainConfig()
+    assert (recipe["n_train"], recipe["n_val"]) == (defaults.n_train, defaults.n_val)
+    assert recipe.get("n_focus", 0) == defaults.n_focus  # no extra studies of chosen findings
+    for name in ("epochs", "width", "inner_depth", "head_fit", "transplant_p"):
+        assert recipe["vit"][name] == getattr(defaults.vit, name), name
+    # made before the precision and scoring options existed: fp32, every epoch scored
+    assert (recipe["vit"].get("precision", "fp32"), recipe["vit"].get("score_from", 1)) == (
+        defaults.vit.precision,
+        defaults.vit.score_from,
+    )
     evaluation = metrics["evaluation"]
     assert evaluation["study_seeds"][0] >= 3_000_000  # never a training or validation seed
     assert set(evaluation["pointing_game"]) == {"occlusion", "integrated_gradients", "lime"}
