@@ -1,10 +1,10 @@
 """``prima demo-train --out DIR``: train the built-in demo model on synthetic phantom studies.
 
 Generates phantom studies (train seeds 1,000,000+, optional focus studies 1,500,000+, validation
-seeds 2,000,000+), reads them
-through the normal DICOM import and Prima preprocessing, trains a small VQ-VAE tokenizer and a
-small hierarchical ViT with heads, and writes a ``kind: demo`` model bundle plus ``metrics.json``.
-Resumable: intermediate results stay in ``--work-dir`` (default: the per-user cache).
+seeds 2,000,000+), reads them through the normal DICOM import and Prima preprocessing, trains a
+small VQ-VAE tokenizer and a small hierarchical ViT with heads, and writes a ``kind: demo`` model
+bundle plus ``metrics.json``. Resumable: intermediate results stay in ``--work-dir`` (default: the
+per-user cache).
 """
 
 from __future__ import annotations

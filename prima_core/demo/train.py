@@ -160,10 +160,12 @@ def train_demo_model(
         lambda: build_records(val_split, work_dir, workers=workers, progress=progress, cancel=cancel),
     )
     focus_split = Split("focus", FOCUS_SEED_BASE, config.n_focus, config.series, cycle=config.focus_findings)
-    focus_paths = stages.run(
-        "studies",
-        lambda: build_records(focus_split, work_dir, workers=workers, progress=progress, cancel=cancel),
-    )
+    focus_paths: list[Path] = []
+    if config.n_focus:
+        focus_paths = stages.run(
+            "studies",
+            lambda: build_records(focus_split, work_dir, workers=workers, progress=progress, cancel=cancel),
+        )
     state, train_mse = stages.run(
         "tokenizer", lambda: _tokenizer_state(config, train_paths, work_dir, progress, cancel)
     )
@@ -178,10 +180,13 @@ def train_demo_model(
         "tokens",
         lambda: _tokenize_split(val_paths, tokenizer, token_dir / _folder(val_split), progress, cancel),
     )
-    train += stages.run(
-        "tokens",
-        lambda: _tokenize_split(focus_paths, tokenizer, token_dir / _folder(focus_split), progress, cancel),
-    )
+    if focus_paths:
+        train += stages.run(
+            "tokens",
+            lambda: _tokenize_split(
+                focus_paths, tokenizer, token_dir / _folder(focus_split), progress, cancel
+            ),
+        )
     vit_parts: tuple[Any, ...] = (
         config.vit,
         config.seed,
