@@ -39,8 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--n-focus",
         type=int,
         default=None,
-        help="extra training studies, each with one of the findings the model finds hardest "
-        f"(haemorrhage, arachnoid cyst, MS, meningioma in turn; default {DemoTrainConfig.n_focus})",
+        help="extra training studies, each with one of the findings the model finds hardest, in turn: "
+        f"{', '.join(DemoTrainConfig.focus_findings)} (default {DemoTrainConfig.n_focus})",
     )
     parser.add_argument(
         "--epochs", type=int, default=None, help=f"ViT epochs (default {VitTrainConfig.epochs})"
