@@ -44,7 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--work-dir", type=Path, default=None, help="where the studies are written and kept")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where the studies are written and kept (one subfolder per phantom generator)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="metrics JSON to write (or update)")
     parser.set_defaults(func=run)
 

@@ -67,7 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="torch threads for training (default 1: on a shared 2-core machine one thread is fastest)",
     )
     parser.add_argument(
-        "--work-dir", type=Path, default=None, help="cache of studies, tokens and checkpoints"
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="cache of studies, tokens and checkpoints (one subfolder per phantom generator)",
     )
     parser.add_argument(
         "--tokenizer-lesion-weight",

@@ -25,6 +25,7 @@ from prima_core.demo.dataset import study_findings
 from prima_core.demo.eval_report import summarize
 from prima_core.demo.eval_studies import ensure_studies
 from prima_core.demo.study import GROUND_TRUTH_FILE
+from prima_core.demo.train_provenance import phantom_cache
 from prima_core.demo.train_targets import FOCAL_LESIONS
 from prima_core.progress import CancelToken, ProgressCallback, check, report
 
@@ -104,7 +105,8 @@ def evaluate_demo_model(
     started = time.perf_counter()
     seeds = [seed + i for i in range(n)]
     plan = {s: study_findings(s) for s in seeds}
-    dirs = ensure_studies(plan, Path(work_dir), workers=workers, progress=progress, cancel=cancel)
+    folder = phantom_cache(Path(work_dir))  # studies of an older generator are not reused
+    dirs = ensure_studies(plan, folder, workers=workers, progress=progress, cancel=cancel)
     generated = time.perf_counter() - started
     outcomes = []
     for i, study_dir in enumerate(dirs):

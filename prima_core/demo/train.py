@@ -33,7 +33,7 @@ from prima_core.demo.dataset_tokens import (
 from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
 from prima_core.demo.train_config import FOCUS_SEED_BASE, TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
 from prima_core.demo.train_model import build_demo_model
-from prima_core.demo.train_provenance import generator_fingerprint, versions
+from prima_core.demo.train_provenance import generator_fingerprint, phantom_cache, versions
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.demo.train_thresholds import choose_thresholds
 from prima_core.demo.train_tokenizer import (
@@ -142,7 +142,7 @@ def train_demo_model(
     cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
     """Run the whole recipe and write the bundle plus ``metrics.json`` to ``out_dir``."""
-    out_dir, work_dir = Path(out_dir), Path(work_dir)
+    out_dir, work_dir = Path(out_dir), phantom_cache(Path(work_dir))
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty; choose a new output folder")
     if config.threads:

@@ -15,6 +15,9 @@ from prima_core.resources import resource_path
 
 _PACKAGES = ("torch", "monai-weekly", "monai", "numpy", "scipy", "pydicom", "safetensors")
 _GENERATOR_PATTERNS = ("phantom_*.py", "findings*.py", "study*.py", "dicom_export.py")
+# what a cached training record holds besides the phantom itself: the study mix and the
+# extraction of labels, lesion tokens and statistics
+_RECORD_PATTERNS = ("dataset*.py",)
 
 
 def versions() -> dict[str, str]:
@@ -50,3 +53,18 @@ def generator_fingerprint() -> str:
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
+
+
+def phantom_cache(work_dir: Path) -> Path:
+    """The folder of ``work_dir`` for caches made from this generator's phantoms.
+
+    Study records, tokenizers, tokens, checkpoints and evaluation studies are reused by seed; a
+    changed generator (or record extraction) must not pick up phantoms made by an older one, so
+    each generator gets its own folder, named by a hash of its sources.
+    """
+    demo = Path(__file__).resolve().parent
+    h = hashlib.sha256(generator_fingerprint().encode())
+    for f in sorted(f for pattern in _RECORD_PATTERNS for f in demo.glob(pattern)):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return Path(work_dir) / f"phantoms-{h.hexdigest()[:16]}"

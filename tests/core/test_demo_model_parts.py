@@ -205,3 +205,16 @@ def test_pointing_game_is_also_counted_over_the_findings_the_model_found():
         "total": 0,
         "rate": None,
     }
+
+
+def test_cached_phantoms_are_kept_apart_per_generator(tmp_path, monkeypatch):
+    """Records, tokens, checkpoints and evaluation studies are reused by seed, so each generator
+    (a hash of its sources) has its own folder: a changed generator never reuses older phantoms."""
+    from prima_core.demo import train_provenance
+    from prima_core.demo.train_provenance import phantom_cache
+
+    here = phantom_cache(tmp_path)
+    assert here.parent == tmp_path and here.name.startswith("phantoms-")
+    assert phantom_cache(tmp_path) == here  # stable while the sources are
+    monkeypatch.setattr(train_provenance, "generator_fingerprint", lambda: "0" * 64)
+    assert phantom_cache(tmp_path) != here

@@ -21,6 +21,7 @@ from prima_core.demo.findings import finding_names
 from prima_core.demo.study import generate_demo_study
 from prima_core.demo.train import METRICS_FILE, train_demo_model
 from prima_core.demo.train_config import DemoTrainConfig
+from prima_core.demo.train_provenance import phantom_cache
 from prima_core.demo.train_targets import PRIORITY_LEVELS, REFERRALS
 from prima_core.io import open_studies
 from prima_core.model import load_bundle
@@ -108,7 +109,8 @@ def test_demo_eval_reports_its_metrics(tiny_bundle, tmp_path):
 def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
     """The tokenizer learns from the first ``tokenizer_studies``: a run with more ViT studies keeps it."""
     out, _ = tiny_bundle
-    work = out.parent / "work"
+    outer = out.parent / "work"
+    work = phantom_cache(outer)  # the folder of this generator's phantoms
     (saved,) = (work / "tokenizer").glob("*.safetensors")
     stamp = saved.stat().st_mtime_ns
     config = replace(DemoTrainConfig.tiny(n_train=3, n_val=1), tokenizer_studies=2)
@@ -118,7 +120,7 @@ def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
     config = replace(
         config, vit=replace(config.vit, ema_decay=0.9, lesion_attention_weight=0.5, head_fit=other_fit)
     )
-    train_demo_model(out_dir=tmp_path / "bundle", config=config, work_dir=work)
+    train_demo_model(out_dir=tmp_path / "bundle", config=config, work_dir=outer)
     saved_runs = [torch.load(p, weights_only=True) for p in (work / "vit").glob("*.pt")]
     assert len(saved_runs) == 2 and sum("ema" in run for run in saved_runs) == 1
     (averaged,) = [run for run in saved_runs if "ema" in run]
@@ -133,9 +135,10 @@ def test_more_training_studies_reuse_the_tokenizer(tiny_bundle, tmp_path):
 def test_lesion_aware_tokenizer_is_trained_and_cached_apart(tiny_bundle, tmp_path):
     """``--tokenizer-lesion-weight``/``-share`` train another tokenizer under its own cache key."""
     out, _ = tiny_bundle
-    work = out.parent / "work"
+    outer = out.parent / "work"
+    work = phantom_cache(outer)  # the folder of this generator's phantoms
     before = set((work / "tokenizer").glob("*.safetensors"))
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
     argv += ["--out", str(tmp_path / "bundle"), "--tokenizer-lesion-weight", "0.5"]
     assert main([*argv, "--tokenizer-lesion-share", "0.5"]) == 0
     after = set((work / "tokenizer").glob("*.safetensors"))
@@ -152,9 +155,10 @@ def test_bf16_training_runs_apart_and_writes_an_fp32_bundle(tiny_bundle, tmp_pat
     from prima_core.model.precision import cpu_has_native_bf16
 
     out, _ = tiny_bundle
-    work = out.parent / "work"
+    outer = out.parent / "work"
+    work = phantom_cache(outer)  # the folder of this generator's phantoms
     before = set((work / "vit").glob("*.pt"))
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
     argv += ["--out", str(tmp_path / "bundle"), "--precision", "bf16"]
     if not cpu_has_native_bf16():
         assert main(argv) != 0
@@ -187,8 +191,8 @@ def test_training_precision_is_checked(monkeypatch):
 def test_epochs_before_score_from_are_trained_but_not_scored(tiny_bundle, tmp_path):
     """``--score-from 3``: epochs 1-2 train (loss logged) without the head refit and validation."""
     out, _ = tiny_bundle
-    work = out.parent / "work"
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    outer = out.parent / "work"
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
     argv += ["--out", str(tmp_path / "bundle"), "--epochs", "3", "--score-from", "3"]
     assert main(argv) == 0
     saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
@@ -206,10 +210,11 @@ def test_focus_studies_join_the_vit_training_set(tiny_bundle, tmp_path):
     from prima_core.demo.dataset_records import load_record
 
     out, _ = tiny_bundle
-    work = out.parent / "work"
+    outer = out.parent / "work"
+    work = phantom_cache(outer)  # the folder of this generator's phantoms
     tokenizers = set((work / "tokenizer").glob("*.safetensors"))
     runs = set((work / "vit").glob("*.pt"))
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(work)]
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
     assert main([*argv, "--out", str(tmp_path / "bundle"), "--n-focus", "2"]) == 0
     focus = sorted((work / "records" / "focus-AX_T1-AX_FLAIR").glob("*.npz"))
     assert [p.stem for p in focus] == ["1500000", "1500001"]
