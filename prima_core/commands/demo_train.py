@@ -49,15 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--precision",
         choices=("fp32", "bf16"),
         default=None,
-        help="ViT training steps in fp32 (default, the recipe) or under bf16 autocast "
-        "(about 2x faster on a CPU with native bf16; refused on one without)",
+        help=f"ViT training steps under bf16 autocast (about 2x faster; refused on a CPU without "
+        f"native bf16) or in fp32 (any CPU) (default {VitTrainConfig.precision}, the recipe)",
     )
     parser.add_argument(
         "--score-from",
         type=int,
         default=None,
-        help="refit the heads and validate only from this epoch on (default 1: every epoch); "
-        "earlier epochs cannot be kept, training is the same",
+        help="refit the heads and validate only from this epoch on "
+        f"(default {VitTrainConfig.score_from}; 1: every epoch); earlier epochs cannot be kept, "
+        "training is the same",
     )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(

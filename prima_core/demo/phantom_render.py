@@ -106,7 +106,7 @@ def render_series(
         sigma = np.float32(kind.noise * wm * rng.uniform(0.75, 1.35))
         real = values + sigma * rng.standard_normal(shape, dtype=np.float32)
         imag = sigma * rng.standard_normal(shape, dtype=np.float32)
-        values = np.sqrt(real * real + imag * imag) * np.float32(rng.uniform(600.0, 1600.0) / wm)
+        values = np.sqrt(real * real + imag * imag) * np.float32(rng.uniform(250.0, 500.0) / wm)
     if factor > 1:
         values = ndi.zoom(values, (1, factor, factor), order=1, grid_mode=True, mode="nearest")
     pixels = np.clip(np.rint(values), 0, 65535).astype(np.uint16)

@@ -31,7 +31,7 @@ from prima_core.errors import UserError
 from prima_core.progress import CancelToken, ProgressCallback, check, report
 
 GROUND_TRUTH_FILE = "ground_truth.json"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 4
 
 
 @dataclass(frozen=True)

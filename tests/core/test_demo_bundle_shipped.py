@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from prima_core.demo.train_config import DemoTrainConfig
+from prima_core.demo.train_provenance import generator_fingerprint
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.model import load_bundle
 from prima_core.model_registry import demo_bundle_dir, recommended_method, resolve_model
@@ -26,11 +27,13 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
     assert recipe.get("n_focus", 0) == defaults.n_focus  # no extra studies of chosen findings
     for name in ("epochs", "width", "inner_depth", "head_fit", "transplant_p"):
         assert recipe["vit"][name] == getattr(defaults.vit, name), name
-    # made before the precision and scoring options existed: fp32, every epoch scored
-    assert (recipe["vit"].get("precision", "fp32"), recipe["vit"].get("score_from", 1)) == (
+    # bf16 training steps, the last four of twelve epochs scored
+    assert (recipe["vit"]["precision"], recipe["vit"]["score_from"]) == (
         defaults.vit.precision,
         defaults.vit.score_from,
     )
+    # trained on the phantoms this generator makes (a changed generator means a new bundle)
+    assert metrics["generator_sha256"] == generator_fingerprint()
     evaluation = metrics["evaluation"]
     assert evaluation["study_seeds"][0] >= 3_000_000  # never a training or validation seed
     assert set(evaluation["pointing_game"]) == {"occlusion", "integrated_gradients", "lime"}
