@@ -33,7 +33,11 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
         defaults.vit.score_from,
     )
     # trained on the phantoms this generator makes (a changed generator means a new bundle)
-    assert metrics["generator_sha256"] == generator_fingerprint()
+    assert metrics["generator_sha256"] == generator_fingerprint(), (
+        "the phantom generator changed since the demo bundle was trained: retrain it "
+        "(resources/demo_model/TRAINING.md), or, if the phantoms are the same as before "
+        "(comments, refactoring), record the new hash in metrics.json and say so in the commit"
+    )
     evaluation = metrics["evaluation"]
     assert evaluation["study_seeds"][0] >= 3_000_000  # never a training or validation seed
     assert set(evaluation["pointing_game"]) == {"occlusion", "integrated_gradients", "lime"}

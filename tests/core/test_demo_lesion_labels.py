@@ -32,8 +32,9 @@ def test_patches_touching_the_stroke_mask_are_the_bright_dwi_patches(tmp_path):
     marked = labels[:, column]
     assert 3 <= marked.sum() < 0.2 * len(marked)
     means = series.scaled_patches().reshape(len(marked), -1).mean(axis=1)
-    # the stroke is DWI-bright: its patches are far brighter on average, and the brightest are on it
-    assert means[marked].mean() > 2.5 * means[~marked].mean()
+    # the stroke is DWI-bright: its patches are far brighter on average than the other kept patches
+    # (all of them head: the air stays below the foreground threshold), and the brightest are on it
+    assert means[marked].mean() > 2 * means[~marked].mean()
     assert marked[np.argsort(-means)[:5]].sum() >= 3
 
     record = StudyRecord(
