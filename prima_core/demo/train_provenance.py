@@ -6,6 +6,7 @@ import hashlib
 import platform
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,16 +44,11 @@ def generator_fingerprint() -> str:
     Two runs with the same fingerprint trained on the same phantoms; a changed generator shows
     up here (and means the committed model was trained on older phantoms).
     """
-    demo = Path(__file__).resolve().parent
-    files = sorted(f for pattern in _GENERATOR_PATTERNS for f in demo.glob(pattern))
+    files = _demo_sources(_GENERATOR_PATTERNS)
     template_dir = resource_path("demo")
     if template_dir.is_dir():
         files += sorted(template_dir.glob("*.nii.gz"))
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f.name.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    return _digest(hashlib.sha256(), files)
 
 
 def phantom_cache(work_dir: Path) -> Path:
@@ -62,9 +58,18 @@ def phantom_cache(work_dir: Path) -> Path:
     changed generator (or record extraction) must not pick up phantoms made by an older one, so
     each generator gets its own folder, named by a hash of its sources.
     """
+    digest = _digest(hashlib.sha256(generator_fingerprint().encode()), _demo_sources(_RECORD_PATTERNS))
+    return Path(work_dir) / f"phantoms-{digest[:16]}"
+
+
+def _demo_sources(patterns: tuple[str, ...]) -> list[Path]:
     demo = Path(__file__).resolve().parent
-    h = hashlib.sha256(generator_fingerprint().encode())
-    for f in sorted(f for pattern in _RECORD_PATTERNS for f in demo.glob(pattern)):
+    return sorted(f for pattern in patterns for f in demo.glob(pattern))
+
+
+def _digest(h: Any, files: list[Path]) -> str:
+    """``h`` updated with each file's name and bytes, as hex."""
+    for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
-    return Path(work_dir) / f"phantoms-{h.hexdigest()[:16]}"
+    return h.hexdigest()
