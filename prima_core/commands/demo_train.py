@@ -60,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {VitTrainConfig.score_from}; 1: every epoch); earlier epochs cannot be kept, "
         "training is the same",
     )
+    parser.add_argument(
+        "--mirror-p",
+        type=float,
+        default=None,
+        help="chance that a training draw takes the study's left-right mirror image, tokenized once "
+        f"beside it (default {VitTrainConfig.mirror_p}; 0: never)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",
@@ -124,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
             ("epochs", args.epochs),
             ("precision", args.precision),
             ("score_from", args.score_from),
+            ("mirror_p", args.mirror_p),
         )
         if value is not None
     }
@@ -146,6 +154,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--n-train must be >= 1, --n-val and --n-focus >= 0 and --workers >= 1")
     if config.vit.epochs < 1 or config.vit.score_from < 1:
         raise UserError("--epochs and --score-from must be >= 1")
+    if not 0.0 <= config.vit.mirror_p <= 1.0:
+        raise UserError("--mirror-p must be in 0..1")
     work_dir = args.work_dir or cache_dir() / "demo_train"
     try:
         metrics = train_demo_model(

@@ -22,7 +22,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from prima_core.demo.dataset_build import Split, build_records
-from prima_core.demo.dataset_records import load_record
+from prima_core.demo.dataset_records import StudyRecord, load_record
 from prima_core.demo.dataset_tokens import (
     TokenizedStudy,
     attach_statistics,
@@ -32,6 +32,7 @@ from prima_core.demo.dataset_tokens import (
 )
 from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
 from prima_core.demo.train_config import FOCUS_SEED_BASE, TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
+from prima_core.demo.train_mirror import mirror_record
 from prima_core.demo.train_model import build_demo_model
 from prima_core.demo.train_provenance import generator_fingerprint, phantom_cache, versions
 from prima_core.demo.train_targets import diagnosis_names
@@ -115,17 +116,29 @@ def _folder(split: Split) -> str:
 
 
 def _tokenize_split(
-    paths: list[Path], tokenizer, folder: Path, progress: ProgressCallback | None, cancel: CancelToken | None
+    paths: list[Path],
+    tokenizer,
+    folder: Path,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+    *,
+    transform: Callable[[StudyRecord], StudyRecord] | None = None,
 ) -> list[TokenizedStudy]:
+    """Tokens of each record (of ``transform(record)`` when given), cached in ``folder``."""
+
+    def record(path: Path) -> StudyRecord:
+        loaded = load_record(path)
+        return transform(loaded) if transform is not None else loaded
+
     studies = []
     for i, path in enumerate(paths):
         check(cancel)
         out = folder / f"{path.stem}.safetensors"
         if not out.is_file():
-            save_tokens(_tokenize_record(load_record(path), tokenizer, device=torch.device("cpu")), out)
+            save_tokens(_tokenize_record(record(path), tokenizer, device=torch.device("cpu")), out)
         study = load_tokens(out)
         if study.bins is None or study.histograms is None:  # tokens cached before the statistics
-            attach_statistics(study, load_record(path))
+            attach_statistics(study, record(path))
             save_tokens(study, out)
         studies.append(study)
         report(progress, f"tokens:{folder.name}", (i + 1) / len(paths), f"{i + 1}/{len(paths)}")
@@ -187,6 +200,19 @@ def train_demo_model(
                 focus_paths, tokenizer, token_dir / _folder(focus_split), progress, cancel
             ),
         )
+    mirrors = None
+    if config.vit.mirror_p > 0:
+        mirrors = stages.run(
+            "tokens",
+            lambda: _tokenize_split(
+                train_paths + focus_paths,
+                tokenizer,
+                token_dir / f"{_folder(train_split)}-mirror",  # focus seeds differ from training seeds
+                progress,
+                cancel,
+                transform=mirror_record,
+            ),
+        )
     vit_parts: tuple[Any, ...] = (
         config.vit,
         config.seed,
@@ -202,7 +228,14 @@ def train_demo_model(
     model, train_state = stages.run(
         "vit",
         lambda: train_vit(
-            train, val, config.vit, seed=config.seed, checkpoint=checkpoint, progress=progress, cancel=cancel
+            train,
+            val,
+            config.vit,
+            seed=config.seed,
+            checkpoint=checkpoint,
+            progress=progress,
+            cancel=cancel,
+            mirrors=mirrors,
         ),
     )
     thresholds = choose_thresholds(model, val)

@@ -146,8 +146,15 @@ def train_vit(
     checkpoint: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    mirrors: Sequence[TokenizedStudy] | None = None,
 ) -> tuple[PrimaModel, TrainState]:
-    """Train from scratch (or resume ``checkpoint``); returns the best epoch's model."""
+    """Train from scratch (or resume ``checkpoint``); returns the best epoch's model.
+
+    ``mirrors[i]``, when given, is ``train[i]`` mirrored left to right (.train_mirror): a draw
+    takes it instead with probability ``config.mirror_p``.
+    """
+    if mirrors is not None and len(mirrors) != len(train):
+        raise ValueError("one mirror image per training study")
     step_dtype = training_autocast_dtype(config)
     torch.manual_seed(seed)
     model = build_demo_model(config)
@@ -188,7 +195,11 @@ def train_vit(
             step = epoch * steps_per_epoch + b
             for group in optimizer.param_groups:
                 group["lr"] = _lr(step, total, config)
-            altered = [alter(train[i], mover, config, rng) for i in index]
+            drawn = [train[i] for i in index]
+            if mirrors is not None and config.mirror_p > 0:  # no extra draws otherwise (same stream)
+                flips = rng.random(len(index)) < config.mirror_p
+                drawn = [mirrors[i] if flip else s for i, s, flip in zip(index, drawn, flips, strict=True)]
+            altered = [alter(study, mover, config, rng) for study in drawn]
             batch = [augment(study, config, rng) for study, _ in altered]
             targets = Targets.of(batch, known=np.stack([known for _, known in altered]))
             with autocast(torch.device("cpu"), step_dtype):

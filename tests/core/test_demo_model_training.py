@@ -226,3 +226,20 @@ def test_focus_studies_join_the_vit_training_set(tiny_bundle, tmp_path):
     saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
     assert saved["recipe"]["n_focus"] == 2 and saved["study_seeds"]["focus"] == [1_500_000, 1_500_001]
     assert main([*argv, "--out", str(tmp_path / "other"), "--n-focus", "-1"]) != 0  # refused
+
+
+def test_mirror_images_are_tokenized_once_and_trained_under_their_own_key(tiny_bundle, tmp_path):
+    """``--mirror-p 0.5``: every training record's mirror image tokenized (cached), a separate run."""
+    out, _ = tiny_bundle
+    outer = out.parent / "work"
+    work = phantom_cache(outer)
+    runs = set((work / "vit").glob("*.pt"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
+    assert main([*argv, "--out", str(tmp_path / "bundle"), "--mirror-p", "0.5"]) == 0
+    mirrored = sorted((work / "tokens").glob("*/train*-mirror/*.safetensors"))
+    assert [p.stem for p in mirrored] == ["1000000", "1000001"]
+    assert len(set((work / "vit").glob("*.pt")) - runs) == 1  # not the run without mirrors
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["vit"]["mirror_p"] == 0.5
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
+    assert main([*argv, "--out", str(tmp_path / "other"), "--mirror-p", "1.5"]) != 0  # refused
