@@ -20,14 +20,14 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
     assert list(bundle.model.diagnoses) == diagnosis_names()
     assert recommended_method(folder) == "integrated_gradients"
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 640
+    assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 960
     # DemoTrainConfig's defaults are the recipe that made the committed bundle
     recipe, defaults = metrics["recipe"], DemoTrainConfig()
     assert (recipe["n_train"], recipe["n_val"]) == (defaults.n_train, defaults.n_val)
     assert recipe.get("n_focus", 0) == defaults.n_focus  # no extra studies of chosen findings
     for name in ("epochs", "width", "inner_depth", "head_fit", "transplant_p"):
         assert recipe["vit"][name] == getattr(defaults.vit, name), name
-    # bf16 training steps, the last four of twelve epochs scored
+    # bf16 training steps, the last four of sixteen epochs scored
     assert (recipe["vit"]["precision"], recipe["vit"]["score_from"]) == (
         defaults.vit.precision,
         defaults.vit.score_from,
