@@ -126,8 +126,9 @@ class VitTrainConfig:
     # recipe scores the last four of its sixteen epochs; 1: every epoch
     score_from: int = field(default=RECIPE_SCORE_FROM, repr=False)
     # chance that a training draw takes the study's left-right mirror image (.train_mirror; the
-    # mirrored records are tokenized once, beside the originals); 0: never (tried at 0.5 on two
-    # seeds: unseen mean AUC 0.894 / 0.880 against 0.908 / 0.905, resources/demo_model/TRAINING.md)
+    # mirrored records are tokenized once, beside the originals); 0: never (tried at 0.5 with the
+    # 640-study recipe on two seeds: unseen mean AUC 0.894 / 0.880 against 0.908 / 0.905 without,
+    # resources/demo_model/TRAINING.md)
     mirror_p: float = field(default=0.0, repr=False)
 
     def run_key(self) -> dict[str, Any]:
