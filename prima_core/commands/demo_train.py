@@ -67,6 +67,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="chance that a training draw takes the study's left-right mirror image, tokenized once "
         f"beside it (default {VitTrainConfig.mirror_p}; 0: never)",
     )
+    parser.add_argument(
+        "--branches",
+        type=int,
+        default=None,
+        help="fork the ViT run after --branch-after epochs into this many branches, trained on with "
+        "their own data order and averaged into one model (default 1: no fork)",
+    )
+    parser.add_argument(
+        "--branch-after",
+        type=int,
+        default=None,
+        help=f"epochs shared by every branch before the fork (default {VitTrainConfig.branch_after})",
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes generating studies (default 2)")
     parser.add_argument(
         "--threads",
@@ -132,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
             ("precision", args.precision),
             ("score_from", args.score_from),
             ("mirror_p", args.mirror_p),
+            ("branches", args.branches),
+            ("branch_after", args.branch_after),
         )
         if value is not None
     }
@@ -156,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--epochs and --score-from must be >= 1")
     if not 0.0 <= config.vit.mirror_p <= 1.0:
         raise UserError("--mirror-p must be in 0..1")
+    if config.vit.branches < 1 or not 0 <= config.vit.branch_after < config.vit.epochs:
+        raise UserError("--branches must be >= 1 and --branch-after in 0..epochs-1")
     work_dir = args.work_dir or cache_dir() / "demo_train"
     try:
         metrics = train_demo_model(

@@ -130,6 +130,12 @@ class VitTrainConfig:
     # 640-study recipe on two seeds: unseen mean AUC 0.894 / 0.880 against 0.908 / 0.905 without,
     # resources/demo_model/TRAINING.md)
     mirror_p: float = field(default=0.0, repr=False)
+    # > 1: after ``branch_after`` epochs the run forks into this many branches, each trained on to
+    # the last epoch with its own data order and augmentation draws (branch 0 goes on exactly as an
+    # unforked run would); every scored epoch scores the average of the branches' weights, heads
+    # refitted on it. 1: no fork
+    branches: int = field(default=1, repr=False)
+    branch_after: int = field(default=12, repr=False)
 
     def run_key(self) -> dict[str, Any]:
         """The settings above that differ from the recipe (part of the ViT's cache key)."""
@@ -140,6 +146,9 @@ class VitTrainConfig:
             out["score_from"] = self.score_from
         if self.mirror_p:
             out["mirror_p"] = self.mirror_p
+        if self.branches != 1:
+            out["branches"] = self.branches
+            out["branch_after"] = self.branch_after
         return out
 
 

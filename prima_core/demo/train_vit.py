@@ -7,12 +7,16 @@ each epoch the model is scored on the validation studies (full series, all token
 with the best mean AUC is kept. With ``ema_decay`` > 0 the model scored and kept after an epoch
 carries an exponential moving average of the weights of every step (the training run itself goes
 on with its own weights): one epoch's weights depend on its last few batches, the average much
-less, so the epoch that wins on 64 validation studies is less of a lucky draw. A checkpoint after
-each epoch makes the run resumable.
+less, so the epoch that wins on 64 validation studies is less of a lucky draw. With ``branches``
+> 1 the run forks after ``branch_after`` epochs: each branch trains on with its own data order and
+augmentation draws (branch 0 as the unforked run would), and each scored epoch scores the mean of
+the branches' weights -- one model at the end, made from several runs that share their start.
+A checkpoint after each epoch (every branch's state in it) makes the run resumable.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -174,17 +178,22 @@ def train_vit(
         optimizer.load_state_dict(saved["optimizer"])
         best = saved["best"]
         state = TrainState(**saved["state"])
+    if config.branches > 1 and config.ema_decay > 0:
+        raise ValueError("a forked run (branches > 1) averages its branches; it takes no ema_decay")
+    if config.branches < 1:
+        raise ValueError(f"branches must be at least 1, not {config.branches}")
     ema = WeightAverage(model, config.ema_decay) if config.ema_decay > 0 else None
     if ema is not None and "ema" in saved:
         ema.load(saved["ema"])
+    forks: list[dict[str, Any]] | None = saved.get("branches")
     train_targets, val_targets = Targets.of(train), Targets.of(val)
     loss_fn = DemoLoss(train, config, probes)
     moves = config.transplant_p > 0 or config.remove_p > 0
     mover = LesionMover(train, latent_size=LATENT_SIZE) if moves else None
     steps_per_epoch = math.ceil(len(train) / config.batch)
     total = steps_per_epoch * config.epochs
-    for epoch in range(state.epoch, config.epochs):
-        rng = np.random.default_rng([seed, 5, epoch])
+
+    def run_epoch(epoch: int, rng: np.random.Generator) -> list[float]:
         order = rng.permutation(len(train))
         model.train()
         probes.train()
@@ -214,6 +223,21 @@ def train_vit(
             report(
                 progress, "vit", (step + 1) / total, f"epoch {epoch + 1} step {b + 1}: loss {losses[-1]:.4f}"
             )
+        return losses
+
+    for epoch in range(state.epoch, config.epochs):
+        if config.branches > 1 and epoch >= config.branch_after:
+            if forks is None:  # fork now: every branch starts from the shared weights
+                forks = [_snapshot(model, probes, optimizer) for _ in range(config.branches)]
+            losses = []
+            for k in range(config.branches):
+                _restore(forks[k], model, probes, optimizer)
+                draws = [seed, 5, epoch] if k == 0 else [seed, 5, epoch, k]  # branch 0: the unforked draws
+                losses += run_epoch(epoch, np.random.default_rng(draws))
+                forks[k] = _snapshot(model, probes, optimizer)
+            model.load_state_dict(average_weights([f["model"] for f in forks]))
+        else:
+            losses = run_epoch(epoch, np.random.default_rng([seed, 5, epoch]))
         entry = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)), "loss_parts": dict(loss_fn.parts)}
         if epoch + 1 >= min(config.score_from, config.epochs):  # scored: heads refitted, validated
             joint = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -233,7 +257,7 @@ def train_vit(
         state.epoch = epoch + 1
         report(progress, "vit-epoch", state.epoch / config.epochs, _epoch_line(entry))
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, model, probes, optimizer, best, state, ema)
+            _save_checkpoint(checkpoint, model, probes, optimizer, best, state, ema, forks)
     model.load_state_dict(best)
     return model.eval(), state
 
@@ -269,6 +293,30 @@ class WeightAverage:
         self.values = {k: v.clone() for k, v in values.items()}
 
 
+def _snapshot(model: PrimaModel, probes: AuxiliaryProbes, optimizer: Any) -> dict[str, Any]:
+    """A detached copy of one branch's training state (weights, probes, optimizer moments)."""
+    return {
+        "model": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "probes": {k: v.detach().clone() for k, v in probes.state_dict().items()},
+        "optimizer": copy.deepcopy(optimizer.state_dict()),
+    }
+
+
+def _restore(snapshot: dict[str, Any], model: PrimaModel, probes: AuxiliaryProbes, optimizer: Any) -> None:
+    model.load_state_dict(snapshot["model"])
+    probes.load_state_dict(snapshot["probes"])
+    optimizer.load_state_dict(copy.deepcopy(snapshot["optimizer"]))
+
+
+def average_weights(states: Sequence[dict[str, Tensor]]) -> dict[str, Tensor]:
+    """The mean of several state dicts of one architecture (non-float entries from the first)."""
+    first = states[0]
+    return {
+        k: torch.stack([s[k] for s in states]).mean(0) if v.is_floating_point() else v.clone()
+        for k, v in first.items()
+    }
+
+
 def _save_checkpoint(
     path: Path,
     model: PrimaModel,
@@ -277,6 +325,7 @@ def _save_checkpoint(
     best: dict,
     state: TrainState,
     ema: WeightAverage | None = None,
+    forks: list[dict[str, Any]] | None = None,
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -287,6 +336,7 @@ def _save_checkpoint(
             "optimizer": optimizer.state_dict(),
             "best": best,
             **({"ema": ema.values} if ema is not None else {}),
+            **({"branches": forks} if forks is not None else {}),
             "state": {
                 "epoch": state.epoch,
                 "best_epoch": state.best_epoch,

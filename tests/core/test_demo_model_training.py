@@ -243,3 +243,20 @@ def test_mirror_images_are_tokenized_once_and_trained_under_their_own_key(tiny_b
     assert saved["recipe"]["vit"]["mirror_p"] == 0.5
     assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
     assert main([*argv, "--out", str(tmp_path / "other"), "--mirror-p", "1.5"]) != 0  # refused
+
+
+def test_a_forked_vit_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
+    """``--branches 2 --branch-after 1``: one more ViT run (cached apart), one averaged bundle."""
+    out, _ = tiny_bundle
+    outer = out.parent / "work"
+    work = phantom_cache(outer)
+    runs = set((work / "vit").glob("*.pt"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
+    argv += ["--epochs", "2"]
+    assert main([*argv, "--out", str(tmp_path / "bundle"), "--branches", "2", "--branch-after", "1"]) == 0
+    new = set((work / "vit").glob("*.pt")) - runs
+    assert len(new) == 1 and len(torch.load(next(iter(new)), weights_only=True)["branches"]) == 2
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["vit"]["branches"] == 2 and saved["recipe"]["vit"]["branch_after"] == 1
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
+    assert main([*argv, "--out", str(tmp_path / "other"), "--branches", "2", "--branch-after", "2"]) != 0

@@ -229,3 +229,58 @@ def test_weight_average_follows_the_weights_and_leaves_integer_buffers():
     average.copy_to(other)
     torch.testing.assert_close(other.state_dict()[name], start[name] + 0.5)
     assert all(v.is_floating_point() for v in average.values.values())
+
+
+def _forked_run(tmp_path, name: str, branches: int, cancel_after: int | None = None):
+    """A tiny ViT run on the synthetic studies; returns its checkpoint (after the last epoch)."""
+    from prima_core.demo.train_vit import train_vit
+    from prima_core.errors import Cancelled
+    from prima_core.progress import CancelToken
+
+    config = replace(DemoTrainConfig.tiny().vit, epochs=3, branches=branches, branch_after=1)
+    column = diagnosis_names().index("tumor_adult_high_grade_glioma")
+    studies = _studies(8, lesion_column=column)
+    checkpoint = tmp_path / f"{name}.pt"
+    token = CancelToken()
+
+    def progress(event):
+        if event.stage == "vit-epoch" and round(event.fraction * 3) == cancel_after:
+            token.cancel()  # the checkpoint of this epoch is written before the next step checks
+
+    try:
+        train_vit(
+            studies[:6], studies[6:], config, seed=0, checkpoint=checkpoint, progress=progress, cancel=token
+        )
+    except Cancelled:
+        train_vit(studies[:6], studies[6:], config, seed=0, checkpoint=checkpoint)  # resumes
+    return torch.load(checkpoint, weights_only=True)
+
+
+def test_a_forked_run_averages_branches_that_share_their_start(tmp_path):
+    from prima_core.demo.train_vit import average_weights
+
+    plain = _forked_run(tmp_path, "plain", branches=1)
+    forked = _forked_run(tmp_path, "forked", branches=2)
+    assert "branches" not in plain and len(forked["branches"]) == 2
+    first, second = (f["model"] for f in forked["branches"])
+    # branch 0 goes on exactly as the unforked run; branch 1 draws its own batches
+    for k, v in plain["model"].items():
+        torch.testing.assert_close(first[k], v)
+    moved = [k for k, v in first.items() if v.is_floating_point() and not torch.equal(v, second[k])]
+    assert len(moved) > len(first) // 2
+    # the model the run carries on (and scores) is the mean of the branches
+    for k, v in average_weights([first, second]).items():
+        torch.testing.assert_close(forked["model"][k], v)
+    # an interrupted forked run resumes every branch from its checkpoint
+    resumed = _forked_run(tmp_path, "resumed", branches=2, cancel_after=2)
+    for k, v in forked["model"].items():
+        torch.testing.assert_close(resumed["model"][k], v)
+
+
+def test_a_forked_run_takes_no_moving_average(tmp_path):
+    from prima_core.demo.train_vit import train_vit
+
+    config = replace(DemoTrainConfig.tiny().vit, branches=2, ema_decay=0.9)
+    studies = _studies(4, lesion_column=0)
+    with pytest.raises(ValueError, match="branches"):
+        train_vit(studies, [], config, seed=0)
