@@ -12,7 +12,8 @@ from prima_core.demo.phantom_anatomy import Anatomy
 from prima_core.demo.phantom_lesions import Lesion
 from prima_core.demo.phantom_template import Template
 
-MAX_ATTEMPTS = 6
+BOOST_STEPS = 6  # attempts 0..5 grow the masses from their drawn size (boost 0) to the largest (1)
+MAX_ATTEMPTS = 12  # further attempts draw the findings anew at the largest size
 
 
 @dataclass
@@ -52,7 +53,7 @@ def build_phantom(names: list[str], template: Template, seed: int) -> BuiltPhant
     built = None
     for attempt in range(MAX_ATTEMPTS):
         rng = np.random.default_rng([seed, 1, attempt])
-        built = _build_once(names, template, rng, boost=attempt / (MAX_ATTEMPTS - 1))
+        built = _build_once(names, template, rng, boost=min(1.0, attempt / (BOOST_STEPS - 1)))
         if wanted <= set(built.labels):
             return built
     missing = sorted(wanted - set(built.labels)) if built else sorted(wanted)

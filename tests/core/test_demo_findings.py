@@ -106,6 +106,13 @@ def test_requested_midline_shift_comes_with_a_mass(template):
     assert built.anatomy.midline_shift_mm >= 4.0
 
 
+def test_a_shift_the_growing_masses_miss_is_built_from_fresh_draws(template):
+    # seed 1001299 (a training study of `prima demo-train --n-train 1300`): a haemorrhage grown to
+    # its largest does not shift the midline in attempts 0-5; a later attempt draws a subdural that does
+    built = build_phantom(["structural_midline_shift"], template, seed=1_001_299)
+    assert "structural_midline_shift" in built.labels and built.anatomy.midline_shift_mm >= 4.0
+
+
 def test_thinnest_subdural_has_mass_effect_but_no_shift_and_a_thick_one_shifts(template):
     # Since generator v2 the thinnest collection is 8 mm (about 20-40 mL): it effaces the sulci
     # (mass effect) but does not push the septum 4 mm; a 20 mm one does.
