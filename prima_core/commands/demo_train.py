@@ -171,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--epochs and --score-from must be >= 1")
     if not 0.0 <= config.vit.mirror_p <= 1.0:
         raise UserError("--mirror-p must be in 0..1")
-    if config.vit.branches < 1 or not 0 <= config.vit.branch_after < config.vit.epochs:
+    forked, after = config.vit.branches > 1, config.vit.branch_after
+    if config.vit.branches < 1 or (forked and not 0 <= after < config.vit.epochs):
         raise UserError("--branches must be >= 1 and --branch-after in 0..epochs-1")
     work_dir = args.work_dir or cache_dir() / "demo_train"
     try:
