@@ -133,7 +133,8 @@ class VitTrainConfig:
     # > 1: after ``branch_after`` epochs the run forks into this many branches, each trained on to
     # the last epoch with its own data order and augmentation draws (branch 0 goes on exactly as an
     # unforked run would); every scored epoch scores the average of the branches' weights, heads
-    # refitted on it. 1: no fork
+    # refitted on it. 1: no fork (tried with 1,280 studies, 2 branches after epoch 8: unseen mean
+    # AUC 0.918 against 0.930 unforked, resources/demo_model/TRAINING.md)
     branches: int = field(default=1, repr=False)
     branch_after: int = field(default=12, repr=False)
 
