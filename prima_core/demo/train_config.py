@@ -158,7 +158,7 @@ class DemoTrainConfig:
     """The whole recipe: data, tokenizer, ViT."""
 
     seed: int = 0
-    n_train: int = 1280
+    n_train: int = 1920
     n_val: int = 64
     # Extra training studies beyond the routine mix: study i carries focus_findings[i % len] alone
     # (seeds FOCUS_SEED_BASE + i), for the appearances the model finds hardest. 0: none (the

@@ -20,7 +20,7 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
     assert list(bundle.model.diagnoses) == diagnosis_names()
     assert recommended_method(folder) == "integrated_gradients"
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 1280
+    assert metrics["recipe"]["seed"] == 0 and metrics["recipe"]["n_train"] == 1920
     # DemoTrainConfig's defaults are the recipe that made the committed bundle
     recipe, defaults = metrics["recipe"], DemoTrainConfig()
     assert (recipe["n_train"], recipe["n_val"]) == (defaults.n_train, defaults.n_val)
