@@ -68,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"beside it (default {VitTrainConfig.mirror_p}; 0: never)",
     )
     parser.add_argument(
+        "--rank-weight",
+        type=float,
+        default=None,
+        help="weight of a pairwise ranking term on the diagnosis logits (a study's findings above "
+        f"its absent ones; default {VitTrainConfig.rank_weight}: off)",
+    )
+    parser.add_argument(
         "--branches",
         type=int,
         default=None,
@@ -145,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
             ("precision", args.precision),
             ("score_from", args.score_from),
             ("mirror_p", args.mirror_p),
+            ("rank_weight", args.rank_weight),
             ("branches", args.branches),
             ("branch_after", args.branch_after),
         )
@@ -171,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--epochs and --score-from must be >= 1")
     if not 0.0 <= config.vit.mirror_p <= 1.0:
         raise UserError("--mirror-p must be in 0..1")
+    if config.vit.rank_weight < 0:
+        raise UserError("--rank-weight must be >= 0")
     forked, after = config.vit.branches > 1, config.vit.branch_after
     if config.vit.branches < 1 or (forked and not 0 <= after < config.vit.epochs):
         raise UserError("--branches must be >= 1 and --branch-after in 0..epochs-1")

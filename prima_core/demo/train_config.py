@@ -137,6 +137,10 @@ class VitTrainConfig:
     # AUC 0.918 against 0.930 unforked, resources/demo_model/TRAINING.md)
     branches: int = field(default=1, repr=False)
     branch_after: int = field(default=12, repr=False)
+    # > 0: a pairwise ranking term on the diagnosis logits, softplus(negative - positive) averaged
+    # over every (finding present, finding absent) pair of a study, so that a study's own findings
+    # outrank the others, as the single-finding ranking target asks; 0: off (the recipe)
+    rank_weight: float = field(default=0.0, repr=False)
 
     def run_key(self) -> dict[str, Any]:
         """The settings above that differ from the recipe (part of the ViT's cache key)."""
@@ -150,6 +154,8 @@ class VitTrainConfig:
         if self.branches != 1:
             out["branches"] = self.branches
             out["branch_after"] = self.branch_after
+        if self.rank_weight:
+            out["rank_weight"] = self.rank_weight
         return out
 
 

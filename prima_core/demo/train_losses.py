@@ -127,6 +127,25 @@ def _bce(
     )
 
 
+def rank_loss(logits: Tensor, findings: Tensor, known: Tensor | None = None) -> Tensor:
+    """Pairwise ranking term: ``softplus(l_absent - l_present)`` averaged over every pair of a
+    finding present and a finding absent in the same study (labels marked unknown take no part).
+
+    Zero pairs (a normal study, or one with every label present) contribute nothing.
+    """
+    logits = logits.float()
+    present = findings > 0.5
+    absent = ~present
+    if known is not None:
+        present = present & (known > 0)
+        absent = absent & (known > 0)
+    pairs = present[:, :, None] & absent[:, None, :]  # (b, present i, absent j)
+    if not bool(pairs.any()):
+        return logits.sum() * 0.0
+    gaps = logits[:, None, :] - logits[:, :, None]  # [b, i, j] = l_j - l_i
+    return nn.functional.softplus(gaps[pairs]).mean()
+
+
 class DemoLoss:
     """Study-level losses plus the auxiliary terms whose weights are non-zero."""
 
@@ -153,7 +172,10 @@ class DemoLoss:
         loss = _bce(logits[DIAGNOSIS_HEAD], t.findings, self.pos_weight, t.known)
         loss = loss + self.config.referral_weight * _bce(logits[REFERRAL_HEAD], t.referrals)
         ce = nn.functional.cross_entropy(logits[PRIORITY_HEAD], t.priority)
-        return loss + self.config.priority_weight * ce
+        loss = loss + self.config.priority_weight * ce
+        if self.config.rank_weight > 0:
+            loss = loss + self.config.rank_weight * rank_loss(logits[DIAGNOSIS_HEAD], t.findings, t.known)
+        return loss
 
     def _token_rows(self, state: Tensor, lengths: Sequence[int], offset: int) -> Tensor:
         return torch.cat([state[i, offset : offset + n] for i, n in enumerate(lengths)])

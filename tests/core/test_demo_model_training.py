@@ -260,3 +260,18 @@ def test_a_forked_vit_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
     assert saved["recipe"]["vit"]["branches"] == 2 and saved["recipe"]["vit"]["branch_after"] == 1
     assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
     assert main([*argv, "--out", str(tmp_path / "other"), "--branches", "2", "--branch-after", "2"]) != 0
+
+
+def test_a_ranking_term_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
+    """``--rank-weight 0.5``: a separate ViT run (cached apart) whose recipe records the weight."""
+    out, _ = tiny_bundle
+    outer = out.parent / "work"
+    work = phantom_cache(outer)
+    runs = set((work / "vit").glob("*.pt"))
+    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
+    assert main([*argv, "--out", str(tmp_path / "bundle"), "--rank-weight", "0.5"]) == 0
+    assert len(set((work / "vit").glob("*.pt")) - runs) == 1  # not the run without the term
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert saved["recipe"]["vit"]["rank_weight"] == 0.5
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
+    assert main([*argv, "--out", str(tmp_path / "other"), "--rank-weight", "-1"]) != 0  # refused

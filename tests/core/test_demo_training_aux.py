@@ -284,3 +284,20 @@ def test_a_forked_run_takes_no_moving_average(tmp_path):
     studies = _studies(4, lesion_column=0)
     with pytest.raises(ValueError, match="branches"):
         train_vit(studies, [], config, seed=0)
+
+
+def test_rank_term_is_small_when_present_findings_outrank_absent_ones_and_skips_unknowns():
+    from prima_core.demo.train_losses import rank_loss
+
+    findings = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    good = torch.tensor([[9.0, -9.0, -9.0], [0.0, 5.0, -5.0]])
+    bad = torch.tensor([[-9.0, 9.0, -9.0], [0.0, 5.0, -5.0]])
+    assert rank_loss(good, findings).item() < 1e-6  # the normal second study adds no pair
+    # the present finding 18 below one absent one and level with the other: (18 + 0) / 2 pairs
+    assert rank_loss(bad, findings).item() == pytest.approx((18.0 + np.log(2.0)) / 2, abs=1e-5)
+    known = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])  # the outranking label is unknown
+    assert rank_loss(bad, findings, known).item() == pytest.approx(np.log(2.0), abs=1e-6)
+    assert rank_loss(good, torch.zeros(2, 3)).item() == 0.0  # no pair at all
+    logits = bad.clone().requires_grad_(True)
+    rank_loss(logits, findings).backward()
+    assert logits.grad[0, 0] < 0 < logits.grad[0, 1]  # raise the present one, lower the absent one
