@@ -228,50 +228,42 @@ def test_focus_studies_join_the_vit_training_set(tiny_bundle, tmp_path):
     assert main([*argv, "--out", str(tmp_path / "other"), "--n-focus", "-1"]) != 0  # refused
 
 
-def test_mirror_images_are_tokenized_once_and_trained_under_their_own_key(tiny_bundle, tmp_path):
-    """``--mirror-p 0.5``: every training record's mirror image tokenized (cached), a separate run."""
+def _run_with(tiny_bundle, tmp_path, *options: str):
+    """``prima demo-train --tiny`` in the shared work folder with ``options``: the work folder,
+    the ViT checkpoints the run added, its metrics and the argv (for a refused variant)."""
     out, _ = tiny_bundle
     outer = out.parent / "work"
     work = phantom_cache(outer)
     runs = set((work / "vit").glob("*.pt"))
     argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
-    assert main([*argv, "--out", str(tmp_path / "bundle"), "--mirror-p", "0.5"]) == 0
+    assert main([*argv, "--out", str(tmp_path / "bundle"), *options]) == 0
+    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
+    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    return work, set((work / "vit").glob("*.pt")) - runs, saved, [*argv, "--out", str(tmp_path / "other")]
+
+
+def test_mirror_images_are_tokenized_once_and_trained_under_their_own_key(tiny_bundle, tmp_path):
+    """``--mirror-p 0.5``: every training record's mirror image tokenized (cached), a separate run."""
+    work, new, saved, other = _run_with(tiny_bundle, tmp_path, "--mirror-p", "0.5")
     mirrored = sorted((work / "tokens").glob("*/train*-mirror/*.safetensors"))
     assert [p.stem for p in mirrored] == ["1000000", "1000001"]
-    assert len(set((work / "vit").glob("*.pt")) - runs) == 1  # not the run without mirrors
-    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    assert len(new) == 1  # not the run without mirrors
     assert saved["recipe"]["vit"]["mirror_p"] == 0.5
-    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
-    assert main([*argv, "--out", str(tmp_path / "other"), "--mirror-p", "1.5"]) != 0  # refused
+    assert main([*other, "--mirror-p", "1.5"]) != 0  # refused
 
 
 def test_a_forked_vit_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
     """``--branches 2 --branch-after 1``: one more ViT run (cached apart), one averaged bundle."""
-    out, _ = tiny_bundle
-    outer = out.parent / "work"
-    work = phantom_cache(outer)
-    runs = set((work / "vit").glob("*.pt"))
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
-    argv += ["--epochs", "2"]
-    assert main([*argv, "--out", str(tmp_path / "bundle"), "--branches", "2", "--branch-after", "1"]) == 0
-    new = set((work / "vit").glob("*.pt")) - runs
+    fork = ["--epochs", "2", "--branches", "2"]
+    _, new, saved, other = _run_with(tiny_bundle, tmp_path, *fork, "--branch-after", "1")
     assert len(new) == 1 and len(torch.load(next(iter(new)), weights_only=True)["branches"]) == 2
-    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
     assert saved["recipe"]["vit"]["branches"] == 2 and saved["recipe"]["vit"]["branch_after"] == 1
-    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
-    assert main([*argv, "--out", str(tmp_path / "other"), "--branches", "2", "--branch-after", "2"]) != 0
+    assert main([*other, *fork, "--branch-after", "2"]) != 0
 
 
 def test_a_ranking_term_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
     """``--rank-weight 0.5``: a separate ViT run (cached apart) whose recipe records the weight."""
-    out, _ = tiny_bundle
-    outer = out.parent / "work"
-    work = phantom_cache(outer)
-    runs = set((work / "vit").glob("*.pt"))
-    argv = ["demo-train", "--tiny", "--n-train", "2", "--n-val", "1", "--work-dir", str(outer)]
-    assert main([*argv, "--out", str(tmp_path / "bundle"), "--rank-weight", "0.5"]) == 0
-    assert len(set((work / "vit").glob("*.pt")) - runs) == 1  # not the run without the term
-    saved = json.loads((tmp_path / "bundle" / METRICS_FILE).read_text())
+    _, new, saved, other = _run_with(tiny_bundle, tmp_path, "--rank-weight", "0.5")
+    assert len(new) == 1  # not the run without the term
     assert saved["recipe"]["vit"]["rank_weight"] == 0.5
-    assert load_bundle(tmp_path / "bundle", device="cpu").kind == "demo"
-    assert main([*argv, "--out", str(tmp_path / "other"), "--rank-weight", "-1"]) != 0  # refused
+    assert main([*other, "--rank-weight", "-1"]) != 0  # refused
