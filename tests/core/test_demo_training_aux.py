@@ -19,7 +19,7 @@ from prima_core.demo.train_heads import (
     refit_heads,
     study_embeddings,
 )
-from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward
+from prima_core.demo.train_losses import AuxiliaryProbes, DemoLoss, Targets, forward, rank_loss
 from prima_core.demo.train_model import DIAGNOSIS_HEAD, build_demo_model, head_logits
 from prima_core.demo.train_targets import diagnosis_names
 from prima_core.demo.train_vit import WeightAverage
@@ -287,13 +287,12 @@ def test_a_forked_run_takes_no_moving_average(tmp_path):
 
 
 def test_rank_term_is_small_when_present_findings_outrank_absent_ones_and_skips_unknowns():
-    from prima_core.demo.train_losses import rank_loss
-
     findings = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
     good = torch.tensor([[9.0, -9.0, -9.0], [0.0, 5.0, -5.0]])
     bad = torch.tensor([[-9.0, 9.0, -9.0], [0.0, 5.0, -5.0]])
     assert rank_loss(good, findings).item() < 1e-6  # the normal second study adds no pair
-    # the present finding 18 below one absent one and level with the other: (18 + 0) / 2 pairs
+    # the present finding 18 below one absent one and level with the other:
+    # (softplus(18) + softplus(0)) / 2 pairs
     assert rank_loss(bad, findings).item() == pytest.approx((18.0 + np.log(2.0)) / 2, abs=1e-5)
     known = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])  # the outranking label is unknown
     assert rank_loss(bad, findings, known).item() == pytest.approx(np.log(2.0), abs=1e-6)
