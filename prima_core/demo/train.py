@@ -32,6 +32,9 @@ from prima_core.demo.dataset_tokens import (
 )
 from prima_core.demo.dataset_tokens import tokenize_record as _tokenize_record
 from prima_core.demo.train_config import FOCUS_SEED_BASE, TRAIN_SEED_BASE, VAL_SEED_BASE, DemoTrainConfig
+from prima_core.demo.train_head_ensemble import ensemble_heads, wide_config
+from prima_core.demo.train_heads import study_embeddings
+from prima_core.demo.train_losses import Targets
 from prima_core.demo.train_mirror import mirror_record
 from prima_core.demo.train_model import build_demo_model
 from prima_core.demo.train_provenance import generator_fingerprint, phantom_cache, versions
@@ -238,9 +241,23 @@ def train_demo_model(
             mirrors=mirrors,
         ),
     )
+    head_config = config.vit
+    if config.vit.head_ensemble > 1:  # the bundle's heads: the average of several refits
+        head_config = wide_config(config.vit, config.vit.head_ensemble)
+        model = stages.run(
+            "heads",
+            lambda: ensemble_heads(
+                model,
+                study_embeddings(model, train),
+                Targets.of(train),
+                config.vit,
+                seed=config.seed,
+                k=config.vit.head_ensemble,
+            ),
+        )
     thresholds = choose_thresholds(model, val)
     final = build_demo_model(
-        config.vit,
+        head_config,
         diagnosis_thresholds=thresholds.diagnosis,
         referral_thresholds=thresholds.referral,
     )

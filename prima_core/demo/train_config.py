@@ -60,6 +60,7 @@ class TokenizerTrainConfig:
 # the committed bundle's ViT steps ran under bf16 autocast, the last four of 16 epochs scored
 RECIPE_PRECISION = "bf16"
 RECIPE_SCORE_FROM = 13
+RECIPE_HEAD_ENSEMBLE = 1
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,12 @@ class VitTrainConfig:
     # over every (finding present, finding absent) pair of a study, so that a study's own findings
     # outrank the others, as the single-finding ranking target asks; 0: off (the recipe)
     rank_weight: float = field(default=0.0, repr=False)
+    # > 1: the bundle's heads are the exact average of this many head refits (init seeds
+    # seed + 1000 + i) on the kept epoch's embeddings, held in one head this many times as wide
+    # (.train_head_ensemble); 1: the kept epoch's own refit (the recipe). Applied after training,
+    # so not part of the ViT's cache key. The heads grow with it (bundle 7.3 MB with 1, 22.7 MB
+    # with 4; 5 would pass the 30 MB limit).
+    head_ensemble: int = field(default=RECIPE_HEAD_ENSEMBLE, repr=False)
 
     def run_key(self) -> dict[str, Any]:
         """The settings above that differ from the recipe (part of the ViT's cache key)."""

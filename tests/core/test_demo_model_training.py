@@ -54,6 +54,8 @@ def test_tiny_run_writes_a_loadable_demo_bundle(tiny_bundle):
     saved = json.loads((out / METRICS_FILE).read_text())
     assert saved["recipe"]["n_train"] == 2 and saved["study_seeds"]["train"][0] == 1_000_000
     assert set(saved["stage_seconds"]) == {"studies", "tokenizer", "tokens", "vit"}
+    assert saved["recipe"]["vit"]["head_ensemble"] == 1  # the recipe: the kept epoch's own heads
+    assert bundle.model.heads.dims["diagnosis"][1:3] == saved["recipe"]["vit"]["head_hidden"]
     assert saved["versions"]["torch"] and len(saved["generator_sha256"]) == 64
     assert metrics["training"]["best_epoch"] >= 1
 
@@ -267,3 +269,14 @@ def test_a_ranking_term_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
     assert len(new) == 1  # not the run without the term
     assert saved["recipe"]["vit"]["rank_weight"] == 0.5
     assert main([*other, "--rank-weight", "-1"]) != 0  # refused
+
+
+def test_a_head_ensemble_reuses_the_trained_vit_and_widens_the_heads(tiny_bundle, tmp_path):
+    """``--head-ensemble 2``: the same cached ViT (no new run), heads holding two averaged refits."""
+    _, new, saved, other = _run_with(tiny_bundle, tmp_path, "--head-ensemble", "2")
+    assert not new  # the head ensemble is applied after training: same ViT key
+    assert saved["recipe"]["vit"]["head_ensemble"] == 2 and saved["stage_seconds"]["heads"] >= 0
+    wide = load_bundle(tmp_path / "bundle", device="cpu").model.heads.dims["diagnosis"]
+    assert wide[1:3] == [2 * w for w in saved["recipe"]["vit"]["head_hidden"]]
+    assert main([*other, "--head-ensemble", "5"]) != 0  # would pass the bundle size limit
+    assert main([*other, "--head-ensemble", "0"]) != 0
