@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         help="weight of a pairwise ranking term on the diagnosis logits (a study's findings above "
-        f"its absent ones; default {VitTrainConfig.rank_weight}: off)",
+        f"its absent ones; default {VitTrainConfig.rank_weight}; 0: off)",
     )
     parser.add_argument(
         "--head-ensemble",

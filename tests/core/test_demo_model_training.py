@@ -263,11 +263,11 @@ def test_a_forked_vit_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
     assert main([*other, *fork, "--branch-after", "2"]) != 0
 
 
-def test_a_ranking_term_run_is_trained_under_its_own_key(tiny_bundle, tmp_path):
-    """``--rank-weight 0.5``: a separate ViT run (cached apart) whose recipe records the weight."""
-    _, new, saved, other = _run_with(tiny_bundle, tmp_path, "--rank-weight", "0.5")
-    assert len(new) == 1  # not the run without the term
-    assert saved["recipe"]["vit"]["rank_weight"] == 0.5
+def test_a_run_without_the_ranking_term_is_trained_under_its_own_key(tiny_bundle, tmp_path):
+    """``--rank-weight 0``: a separate ViT run (cached apart) whose recipe records the weight."""
+    _, new, saved, other = _run_with(tiny_bundle, tmp_path, "--rank-weight", "0")
+    assert len(new) == 1  # not the recipe's run, which has the term
+    assert saved["recipe"]["vit"]["rank_weight"] == 0
     assert main([*other, "--rank-weight", "-1"]) != 0  # refused
 
 
