@@ -25,7 +25,8 @@ def test_the_shipped_demo_bundle_loads_and_says_what_it_is():
     recipe, defaults = metrics["recipe"], DemoTrainConfig()
     assert (recipe["n_train"], recipe["n_val"]) == (defaults.n_train, defaults.n_val)
     assert recipe.get("n_focus", 0) == defaults.n_focus  # no extra studies of chosen findings
-    for name in ("epochs", "width", "inner_depth", "head_fit", "transplant_p", "rank_weight", "head_ensemble"):
+    names = ("epochs", "width", "inner_depth", "head_fit", "transplant_p", "rank_weight", "head_ensemble")
+    for name in names:
         assert recipe["vit"][name] == getattr(defaults.vit, name), name
     # bf16 training steps, the last four of sixteen epochs scored
     assert (recipe["vit"]["precision"], recipe["vit"]["score_from"]) == (
