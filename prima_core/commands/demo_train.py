@@ -78,8 +78,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--head-ensemble",
         type=int,
         default=None,
-        help="the bundle's heads average this many refits of the kept epoch's heads, held exactly "
-        f"in one wider head (default {VitTrainConfig.head_ensemble}; 1: the kept epoch's own heads)",
+        help="the bundle's heads average this many head refits on the kept epoch's embeddings, held "
+        f"exactly in one wider head (default {VitTrainConfig.head_ensemble}; 1: the kept epoch's own heads)",
     )
     parser.add_argument(
         "--branches",

@@ -60,6 +60,7 @@ class TokenizerTrainConfig:
 # the committed bundle's ViT steps ran under bf16 autocast, the last four of 16 epochs scored
 RECIPE_PRECISION = "bf16"
 RECIPE_SCORE_FROM = 13
+# one head refit per scored epoch, and the pairwise ranking term at weight 0.5 in the ViT's loss
 RECIPE_HEAD_ENSEMBLE = 1
 RECIPE_RANK_WEIGHT = 0.5
 
@@ -154,7 +155,8 @@ class VitTrainConfig:
     head_ensemble: int = field(default=RECIPE_HEAD_ENSEMBLE, repr=False)
 
     def run_key(self) -> dict[str, Any]:
-        """The settings above that differ from the recipe (part of the ViT's cache key)."""
+        """The settings above that differ from the recipe of the runs made before they existed (part
+        of the ViT's cache key), so those runs keep their keys; ``rank_weight`` whenever nonzero."""
         out: dict[str, Any] = {}
         if self.precision != RECIPE_PRECISION:
             out["precision"] = self.precision
